@@ -1,0 +1,3 @@
+from response_bot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""`response-bot run | migrate | check`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from response_bot import __version__, logs
+from response_bot.errors import StartupError
+from response_bot.settings import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+EXIT_STARTUP = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="response-bot",
+        description="Response: a self-hosted Slack incident bot on Socket Mode. "
+        "Configuration comes from environment variables and .env (see README.md).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="apply pending migrations, then connect to Slack and serve the docs"
+    )
+    run.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
+    commands.add_parser("migrate", help="apply pending database migrations and exit")
+    commands.add_parser("check", help="validate configuration, reach the database and Slack, then exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logs.configure(settings.log_level)
+        if args.command == "run":
+            asyncio.run(_run(settings, migrate=not args.no_migrate))
+        elif args.command == "migrate":
+            _migrate(settings)
+        else:
+            asyncio.run(_check(settings))
+    except ConfigError as error:
+        print(f"response-bot: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StartupError as error:
+        print(f"response-bot: {error}", file=sys.stderr)
+        return EXIT_STARTUP
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _migrate(settings: Settings) -> None:
+    from response_bot.db import migrate
+
+    try:
+        migrate.upgrade(settings.database_url)
+    except Exception as error:
+        raise StartupError(f"migration failed: {_one_line(error)}") from None
+    print("response-bot: database schema is up to date")
+
+
+async def _run(settings: Settings, *, migrate: bool) -> None:
+    from response_bot.db.migrate import upgrade_async
+    from response_bot.main import serve
+
+    if migrate:
+        try:
+            await upgrade_async(settings.database_url)
+        except Exception as error:
+            raise StartupError(f"migration failed: {_one_line(error)}") from None
+    await serve(settings)
+
+
+async def _check(settings: Settings) -> None:
+    import aiohttp
+
+    from response_bot.db.engine import Database
+    from response_bot.main import _describe_db, _identify
+    from response_bot.slack.app import build_client
+
+    db = Database(settings.database_url)
+    try:
+        if not await db.ping(timeout=5):
+            raise StartupError(
+                f"DATABASE_URL: cannot reach the database ({_describe_db(settings.database_url)})"
+            )
+    finally:
+        await db.dispose()
+    print(f"database: reachable ({_describe_db(settings.database_url)})")
+    async with aiohttp.ClientSession() as session:
+        client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, session)
+        workspace = await _identify(client, settings.slack_api_url)
+        print(f"slack: bot token accepted (bot user {workspace.bot_user_id} in team {workspace.team_id})")
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            await client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+        except SlackApiError as error:
+            raise StartupError(
+                f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): use an app-level token "
+                "with connections:write and turn Socket Mode on"
+            ) from None
+        print("slack: app token accepted (Socket Mode available)")
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return logs.redact(text[0] if text else type(error).__name__)

@@ -1,0 +1,1 @@
+"""Storage plumbing shared by the domain packages: base class, engine, migrations."""

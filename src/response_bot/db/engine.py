@@ -1,0 +1,92 @@
+"""The async engine and session factory, tuned per database kind."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, exc, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from response_bot.errors import StorageUnavailable
+
+
+class Database:
+    """Owns the engine; hands out sessions with `expire_on_commit=False` (no lazy loads after commit)."""
+
+    def __init__(self, url: str, *, timeout: float = 2.0) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.engine = create_engine(url, connect_timeout=timeout)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commits on success, rolls back on any exception.
+
+        A database that is down or slower than `timeout` becomes `StorageUnavailable`, so a
+        listener can tell the user to try again while Slack's 3-second window is still open.
+        """
+        try:
+            async with (
+                asyncio.timeout(timeout or self.timeout),
+                self.sessions() as session,
+                session.begin(),
+            ):
+                yield session
+        except TimeoutError as error:
+            raise StorageUnavailable() from error
+        except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError) as error:
+            raise StorageUnavailable() from error
+        except exc.DBAPIError as error:
+            if error.connection_invalidated:
+                raise StorageUnavailable() from error
+            raise
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def create_engine(url: str, *, connect_timeout: float = 2.0) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, connect_args={"timeout": 15})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {"timeout": connect_timeout, "command_timeout": 30}
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=connect_timeout,
+        connect_args=connect_args,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web pages read while a listener writes; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name

@@ -1,0 +1,1 @@
+"""The incident domain: models, repository, service. No Slack imports here."""

@@ -1,0 +1,46 @@
+"""What can go wrong with an incident, in words a responder understands."""
+
+from __future__ import annotations
+
+from response_bot.errors import UserError
+
+
+class IncidentError(UserError):
+    pass
+
+
+class IncidentNotFound(IncidentError):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"Incident {incident_id} doesn't exist (it may have been removed).")
+        self.incident_id = incident_id
+
+
+class InvalidInput(IncidentError):
+    """One message per field, so a form can show each next to its field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class InvalidSeverity(IncidentError):
+    def __init__(self, text: str) -> None:
+        from response_bot.incidents.models import Severity
+
+        shown = text.strip() or "(nothing)"
+        super().__init__(f"'{shown}' isn't a severity. Use {Severity.accepted()}.")
+
+
+class InvalidStatus(IncidentError):
+    def __init__(self, text: str) -> None:
+        from response_bot.incidents.models import Status
+
+        shown = text.strip() or "(nothing)"
+        names = ", ".join(s.value for s in Status.settable())
+        super().__init__(f"'{shown}' isn't a status. Use one of: {names}.")
+
+
+class IncidentClosed(IncidentError):
+    def __init__(self, incident_id: int) -> None:
+        super().__init__(f"Incident {incident_id} is closed; reopen it first.")
+        self.incident_id = incident_id

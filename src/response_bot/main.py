@@ -1,0 +1,155 @@
+"""The composition root: settings → database → services → Slack → web, and back down in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from response_bot.db.engine import Database
+from response_bot.errors import StartupError
+from response_bot.incidents.service import IncidentService
+from response_bot.settings import Settings
+from response_bot.slack import headline_channel
+from response_bot.slack.announcer import Announcer
+from response_bot.slack.app import build_app, build_client, open_link
+from response_bot.slack.background import Background
+from response_bot.slack.errors import ErrorReporter
+from response_bot.slack.headlines import Headlines
+from response_bot.slack.profiles import SlackProfiles
+from response_bot.slack.recipients import Replies
+from response_bot.slack.workspace import Workspace, identify
+from response_bot.users.service import UserService
+from response_bot.web.app import build_web_app, start_web
+from response_bot.web.health import Health
+from response_bot.web.pages import Pages, templates
+
+log = logging.getLogger("response_bot")
+
+SHUTDOWN_GRACE_SECONDS = 8.0
+
+
+@dataclass
+class Services:
+    incidents: IncidentService
+    users: UserService
+
+
+class Runtime:
+    """Everything one bot process runs. `start()` brings it up, `stop()` takes it down in reverse."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Database(settings.database_url, timeout=settings.db_timeout_seconds)
+        self.http: aiohttp.ClientSession | None = None
+        self.handler: AsyncSocketModeHandler | None = None
+        self.web_runner: web.AppRunner | None = None
+        self.background: Background | None = None
+        self.workspace: Workspace | None = None
+        self.services: Services | None = None
+        self.http_port: int = settings.http_port
+
+    async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        settings = self.settings
+        if not await self.db.ping(timeout=5):
+            raise StartupError(
+                f"DATABASE_URL: cannot reach the database ({_describe_db(settings.database_url)})"
+            )
+        self.http = aiohttp.ClientSession()
+        client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, self.http)
+        self.workspace = await _identify(client, settings.slack_api_url)
+        channel_id = await headline_channel.resolve(client, settings.incident_channel)
+
+        incidents = IncidentService(self.db)
+        users = UserService(self.db, SlackProfiles(client))
+        self.services = Services(incidents, users)
+        replies = Replies(client)
+        reporter = ErrorReporter(replies)
+        self.background = Background(reporter)
+        headlines = Headlines(client, incidents, self.workspace, channel_id, settings.incident_url)
+        announcer = Announcer(headlines, replies, settings.incident_url)
+        app = build_app(
+            client,
+            self.workspace,
+            reporter,
+            {"incidents": incidents, "announcer": announcer, "background": self.background},
+        )
+
+        health = Health(self.db, self._link_up)
+        pages = Pages(incidents, users, templates())
+        self.web_runner, self.http_port = await start_web(
+            build_web_app(health=health, pages=pages), settings.http_host, settings.http_port
+        )
+        self.handler = await open_link(
+            app, settings.slack_app_token.get_secret_value(), settings.socket_ping_interval
+        )
+        log.info(
+            "connected to Slack over Socket Mode; headline posts go to %s; docs at %s",
+            channel_id,
+            settings.public_url,
+        )
+
+    async def _link_up(self) -> bool:
+        return self.handler is not None and bool(await self.handler.client.is_connected())
+
+    async def stop(self) -> None:
+        if self.handler is not None:
+            await self.handler.close_async()
+            self.handler = None
+        if self.background is not None:
+            await self.background.drain(timeout=SHUTDOWN_GRACE_SECONDS)
+        if self.web_runner is not None:
+            await self.web_runner.cleanup()
+            self.web_runner = None
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
+        await self.db.dispose()
+
+
+async def _identify(client: AsyncWebClient, api_url: str) -> Workspace:
+    try:
+        return await identify(client)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({code}): check the bot token (xoxb-…)") from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        raise StartupError(f"cannot reach Slack's Web API at {api_url}: {error}") from None
+
+
+def _describe_db(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database}"
+    return f"{parsed.host}:{parsed.port or 5432}/{parsed.database}"
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    runtime = Runtime(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    try:
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await runtime.stop()

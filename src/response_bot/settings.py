@@ -1,0 +1,134 @@
+"""Configuration from environment variables and a `.env` file, validated once at start."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+README_HINT = "see README.md, 'Configuration'"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///response.db"
+_TOKEN_SHAPE = {
+    "slack_bot_token": ("xoxb-", "the bot token from 'OAuth & Permissions'"),
+    "slack_app_token": ("xapp-", "the app-level token with connections:write from 'Basic Information'"),
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message is one line naming the variable."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the URL forms people paste (postgres://, postgresql://, sqlite://) onto async drivers."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("must look like postgresql://user:pass@host/db or sqlite:///path")
+    scheme = scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        parts = urlsplit(f"postgresql+asyncpg://{rest}")
+        query = []
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            # asyncpg spells libpq's sslmode as ssl
+            query.append(("ssl", value) if key == "sslmode" else (key, value))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return f"sqlite+aiosqlite://{rest}"
+    raise ValueError(f"unsupported database '{scheme}': use postgresql://… or sqlite:///…")
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads; names match the environment variables (upper case)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr
+    slack_app_token: SecretStr
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = DEFAULT_DATABASE_URL
+    incident_channel: str = "incidents"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str = ""
+    log_level: str = "INFO"
+    # How long a listener may wait for the database before telling the user to try again.
+    db_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
+    # Socket Mode keep-alive; smaller values notice a dead link sooner.
+    socket_ping_interval: float = Field(default=10.0, gt=0)
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr, info: Any) -> SecretStr:
+        prefix, what = _TOKEN_SHAPE[info.field_name]
+        raw = value.get_secret_value().strip()
+        if not raw:
+            raise ValueError(f"is empty: set it to {what} ({prefix}…)")
+        if not raw.startswith(prefix) or not re.fullmatch(r"[A-Za-z0-9-]+", raw):
+            raise ValueError(f"must start with {prefix} ({what})")
+        return SecretStr(raw)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("incident_channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        value = value.strip().lstrip("#")
+        if not value:
+            raise ValueError("must name a channel (for example incidents) or give its ID")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @model_validator(mode="after")
+    def _public_url(self) -> Settings:
+        if not self.public_url:
+            host = "localhost" if self.http_host in ("0.0.0.0", "::", "") else self.http_host
+            host = f"[{host}]" if ":" in host else host
+            self.public_url = f"http://{host}:{self.http_port}"
+        elif not re.match(r"^https?://", self.public_url):
+            raise ValueError("PUBLIC_URL must start with http:// or https://")
+        self.public_url = self.public_url.rstrip("/")
+        return self
+
+    def incident_url(self, incident_id: int) -> str:
+        return f"{self.public_url}/incidents/{incident_id}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning validation failures into a one-line `ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+    if error["type"] == "missing":
+        return f"{name} is not set; put it in the environment or .env ({README_HINT})"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:
+        return f"{message} ({README_HINT})"
+    return f"{name} {message} ({README_HINT})"

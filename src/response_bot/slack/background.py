@@ -1,0 +1,54 @@
+"""Work that runs after Slack has been acked, tracked so that shutdown can let it finish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from response_bot.slack.errors import ErrorReporter
+from response_bot.slack.recipients import Recipient
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    def __init__(self, reporter: ErrorReporter) -> None:
+        self._reporter = reporter
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._accepting = True
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    def spawn(self, work: Coroutine[Any, Any, Any], recipient: Recipient | None) -> None:
+        """Run `work` now; if it fails, the person who acted hears about it."""
+        if not self._accepting:
+            work.close()
+            log.warning("shutting down: dropped background work for %s", recipient)
+            return
+        task = asyncio.create_task(self._guard(work, recipient))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guard(self, work: Coroutine[Any, Any, Any], recipient: Recipient | None) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            await self._reporter.report(error, recipient)
+
+    async def drain(self, timeout: float) -> None:
+        """Stop taking work and wait (up to `timeout`) for what is running to finish."""
+        self._accepting = False
+        if not self._tasks:
+            return
+        _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("cancelled %d background tasks still running at shutdown", len(pending))
+            await asyncio.wait(pending, timeout=1)

@@ -1,0 +1,1 @@
+"""All Block Kit: pure functions from domain objects to messages and views."""

@@ -1,0 +1,79 @@
+"""The headline post in the incidents channel: one message per incident, edited in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from response_bot.incidents.models import NO_SEVERITY_EMOJI, Incident, format_duration
+from response_bot.slack.blocks.text import (
+    Block,
+    context,
+    date,
+    escape,
+    link,
+    mention,
+    mrkdwn,
+    plain,
+    truncate,
+)
+from response_bot.slack.ids import Block as BlockId
+from response_bot.slack.ids import MetadataEvent
+
+
+@dataclass(frozen=True)
+class Message:
+    """What `chat.postMessage` / `chat.update` need: fallback text, blocks and metadata."""
+
+    text: str
+    blocks: list[Block]
+    metadata: dict[str, Any] | None = None
+
+
+def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Message:
+    title = f"Incident {incident.id}: {incident.title}"
+    fields = [
+        f"*Status*\n{incident.status.emoji} {incident.status.label}",
+        "*Severity*\n"
+        + (
+            f"{incident.severity.emoji} {incident.severity.label}"
+            if incident.severity
+            else f"{NO_SEVERITY_EMOJI} Not set"
+        ),
+        f"*Reporter*\n{mention(incident.reporter.slack_id)}",
+        f"*Lead*\n{mention(incident.lead.slack_id) if incident.lead else '_Nobody yet_'}",
+        f"*Started*\n{date(incident.started_at)}",
+    ]
+    if incident.resolved_at is not None:
+        fields.append(
+            f"*Duration*\n{format_duration(incident.duration())} (resolved {date(incident.resolved_at)})"
+        )
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(title, 150)},
+        {"type": "section", "fields": [mrkdwn(f, 2000) for f in fields]},
+        context(f"📄 {link(doc_url, f'Incident {incident.id} doc')}"),
+    ]
+    if incident.is_open and buttons:
+        blocks.append({"type": "actions", "block_id": BlockId.HEADLINE_ACTIONS, "elements": buttons[:25]})
+    fallback = truncate(f"{escape(title)} ({incident.status.label})", 3000)
+    metadata = {"event_type": MetadataEvent.HEADLINE, "event_payload": {"incident_id": incident.id}}
+    return Message(fallback, blocks, metadata)
+
+
+def declared_confirmation(incident: Incident, *, headline_url: str | None, doc_url: str) -> str:
+    where = link(headline_url, "headline post") if headline_url else "headline post"
+    return (
+        f"Thanks for declaring *Incident {incident.id}: {escape(truncate(incident.title, 150))}* 🙏\n"
+        f"Follow it from its {where}; the {link(doc_url, 'incident doc')} keeps the record."
+    )
+
+
+def core_buttons(incident: Incident, value: str) -> list[Block]:
+    """The buttons every open incident has; extensions add theirs around these by order."""
+    from response_bot.slack.blocks.text import button
+    from response_bot.slack.ids import Action
+
+    return [
+        button("✏️ Edit", Action.EDIT, value),
+        button("✅ Close", Action.CLOSE, value, style="danger"),
+    ]

@@ -1,0 +1,62 @@
+"""Text objects and the escaping every piece of user text goes through."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Neutralise Slack's control characters so `<!channel>` or `<https://x|y>` stay inert text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str, limit: int = 3000) -> Block:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = 3000) -> Block:
+    # verbatim: Slack must not turn bare URLs or names it recognises into links or pings
+    return {"type": "mrkdwn", "text": truncate(text, limit), "verbatim": True}
+
+
+def mention(slack_id: str) -> str:
+    return f"<@{slack_id}>"
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def link(url: str, label: str) -> str:
+    return f"<{url}|{escape(label).replace('|', '¦')}>"
+
+
+def date(moment: datetime, token: str = "{date_short_pretty} at {time}") -> str:
+    """A date each reader sees in their own timezone, with a UTC fallback."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{token}|{fallback}>"
+
+
+def section(text: str, *, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t, 2000) for t in texts[:10]]}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    element: Block = {"type": "button", "text": plain(text, 75), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element

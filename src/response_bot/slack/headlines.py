@@ -1,0 +1,86 @@
+"""Posting the headline post once and editing it in place on every change."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from response_bot.incidents.models import Incident
+from response_bot.incidents.service import IncidentService
+from response_bot.slack.blocks import headline as blocks
+from response_bot.slack.blocks.text import Block
+from response_bot.slack.metadata import IncidentRef
+from response_bot.slack.workspace import Workspace
+
+
+class Headlines:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        incidents: IncidentService,
+        workspace: Workspace,
+        channel_id: str,
+        doc_url: Callable[[int], str],
+    ) -> None:
+        self._client = client
+        self._incidents = incidents
+        self._workspace = workspace
+        self.channel_id = channel_id
+        self._doc_url = doc_url
+        # One render at a time per incident, so an older snapshot never overwrites a newer one.
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, incident_id: int) -> asyncio.Lock:
+        lock = self._locks.get(incident_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[incident_id] = lock
+        return lock
+
+    def buttons(self, incident: Incident) -> list[Block]:
+        return blocks.core_buttons(incident, IncidentRef(incident_id=incident.id).encode())
+
+    def render(self, incident: Incident) -> blocks.Message:
+        return blocks.headline(incident, doc_url=self._doc_url(incident.id), buttons=self.buttons(incident))
+
+    async def publish(self, incident: Incident) -> str:
+        """Post the headline (once) and return its permalink."""
+        async with self._lock(incident.id):
+            current = await self._incidents.get(incident.id)
+            if current.headline_ts and current.headline_channel_id:
+                return self._workspace.permalink(current.headline_channel_id, current.headline_ts)
+            message = self.render(current)
+            response = await self._client.chat_postMessage(
+                channel=self.channel_id,
+                text=message.text,
+                blocks=message.blocks,
+                metadata=message.metadata,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            ts = str(response["ts"])
+            channel = str(response["channel"])
+            await self._incidents.record_headline(incident.id, channel, ts)
+            return self._workspace.permalink(channel, ts)
+
+    async def refresh(self, incident_id: int) -> None:
+        """Edit the headline to show the incident as it is now (posting it if it never was)."""
+        async with self._lock(incident_id):
+            incident = await self._incidents.get(incident_id)
+            if not (incident.headline_ts and incident.headline_channel_id):
+                needs_post = True
+            else:
+                needs_post = False
+                message = self.render(incident)
+                await self._client.chat_update(
+                    channel=incident.headline_channel_id,
+                    ts=incident.headline_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=message.metadata,
+                )
+        if needs_post:
+            await self.publish(incident)

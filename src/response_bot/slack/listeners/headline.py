@@ -1,0 +1,116 @@
+"""The headline post's buttons: Edit (a pre-filled modal) and Close (after confirming)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from response_bot.errors import StorageUnavailable
+from response_bot.incidents.errors import IncidentClosed, InvalidInput
+from response_bot.incidents.service import IncidentService
+from response_bot.slack import forms
+from response_bot.slack.announcer import Announcer
+from response_bot.slack.background import Background
+from response_bot.slack.blocks import modals
+from response_bot.slack.ids import Action, Block, Callback
+from response_bot.slack.metadata import IncidentRef
+from response_bot.slack.recipients import Recipient
+
+
+def register(app: AsyncApp) -> None:
+    app.action(Action.EDIT)(open_edit_modal)
+    app.action(Action.CLOSE)(open_close_confirmation)
+    app.view_submission(Callback.EDIT)(submit_edit)
+    app.view_submission(Callback.CLOSE)(submit_close)
+
+
+def _clicked(body: dict[str, Any], action: dict[str, Any]) -> IncidentRef:
+    ref = IncidentRef.decode(action.get("value"))
+    channel = (body.get("container") or {}).get("channel_id")
+    return ref.model_copy(update={"channel_id": channel})
+
+
+async def open_edit_modal(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    incidents: IncidentService,
+    background: Background,
+) -> None:
+    await ack()
+    ref = _clicked(body, action)
+
+    async def open_modal() -> None:
+        incident = await incidents.get(ref.incident_id)
+        if incident.is_open:
+            view = modals.edit(incident, metadata=ref.encode())
+        else:
+            view = modals.notice("Incident closed", IncidentClosed(incident.id).message)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    background.spawn(open_modal(), Recipient.from_body(body))
+
+
+async def open_close_confirmation(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    background: Background,
+) -> None:
+    await ack()
+    ref = _clicked(body, action)
+    view = modals.confirm_close(ref.incident_id, metadata=ref.encode())
+    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), Recipient.from_body(body))
+
+
+async def submit_edit(
+    ack: AsyncAck,
+    view: dict[str, Any],
+    incidents: IncidentService,
+    announcer: Announcer,
+    background: Background,
+    body: dict[str, Any],
+) -> None:
+    ref = IncidentRef.decode(view.get("private_metadata"))
+    try:
+        change = await incidents.edit(ref.incident_id, forms.incident_fields(view))
+    except InvalidInput as error:
+        await ack(response_action="errors", errors=forms.field_errors(error))
+        return
+    except (StorageUnavailable, IncidentClosed) as error:
+        await ack(response_action="errors", errors={Block.TITLE: error.message})
+        return
+    await ack()
+    if change.any:
+        recipient = Recipient(body["user"]["id"], ref.channel_id)
+        background.spawn(announcer.changed(change), recipient)
+
+
+async def submit_close(
+    ack: AsyncAck,
+    view: dict[str, Any],
+    body: dict[str, Any],
+    incidents: IncidentService,
+    announcer: Announcer,
+    background: Background,
+) -> None:
+    ref = IncidentRef.decode(view.get("private_metadata"))
+    try:
+        change = await incidents.close(ref.incident_id)
+    except StorageUnavailable as error:
+        # The confirmation has no input to hang an error on, so it is redrawn with the problem.
+        view_again = modals.confirm_close(ref.incident_id, metadata=ref.encode(), problem=error.message)
+        await ack(response_action="update", view=view_again)
+        return
+    await ack()
+    recipient = Recipient(body["user"]["id"], ref.channel_id)
+    if change.any:
+        background.spawn(announcer.changed(change), recipient)
+    else:
+        background.spawn(
+            announcer.tell(recipient, f"Incident {ref.incident_id} was already closed."), recipient
+        )

@@ -1,0 +1,42 @@
+"""Keeping stored profiles good enough to show names on the doc pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Protocol
+
+from response_bot.db.engine import Database
+from response_bot.users import repository
+from response_bot.users.models import UserRef
+
+log = logging.getLogger(__name__)
+
+
+class ProfileSource(Protocol):
+    """Where full profiles come from (Slack's users.info, in production)."""
+
+    async def fetch(self, slack_id: str) -> UserRef | None: ...
+
+
+class UserService:
+    def __init__(self, db: Database, source: ProfileSource) -> None:
+        self._db = db
+        self._source = source
+
+    async def complete_profiles(self, slack_ids: Iterable[str]) -> int:
+        """Fetch the profiles never fetched before; returns how many were stored."""
+        async with self._db.transaction() as session:
+            missing = await repository.without_profile(session, slack_ids)
+        if not missing:
+            return 0
+        results = await asyncio.gather(*(self._source.fetch(i) for i in missing[:20]), return_exceptions=True)
+        profiles = [r for r in results if isinstance(r, UserRef)]
+        for failure in (r for r in results if isinstance(r, BaseException)):
+            log.info("could not fetch a profile: %s", failure)
+        if profiles:
+            async with self._db.transaction() as session:
+                for profile in profiles:
+                    await repository.upsert(session, profile, fetched=True)
+        return len(profiles)

@@ -1,0 +1,78 @@
+"""Shared fixtures: the fake Slack, test databases (Postgres and SQLite), and the running bot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.fakeslack import Channel, FakeSlack, User
+from tests.support.bot import RunningBot, bot_settings
+from tests.support.databases import PostgresTemplate, SqliteTemplate
+
+# slack_sdk sends even loopback traffic through these; tests must never use a proxy.
+for _name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[PostgresTemplate]:
+    template = PostgresTemplate()
+    template.create()
+    yield template
+    template.drop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    template = SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+    template.create()
+    return template
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: each test runs once on SQLite and once on Postgres."""
+    if request.param == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        return template.copy_to(tmp_path)
+    postgres: PostgresTemplate = request.getfixturevalue("postgres_template")
+    await postgres.reset()
+    return postgres.url
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@dataclass
+class People:
+    alice: User
+    bob: User
+    carol: User
+    general: Channel
+    incidents: Channel
+
+
+@pytest.fixture
+def people(slack: FakeSlack) -> People:
+    alice = slack.add_user("alice", real_name="Alice Archer")
+    bob = slack.add_user("bob", real_name="Bob Baker")
+    carol = slack.add_user("carol", real_name="Carol Chen")
+    general = slack.add_channel("general", alice, bob, carol)
+    incidents = slack.add_channel("incidents", alice, bob, carol)
+    return People(alice, bob, carol, general, incidents)
+
+
+@pytest.fixture
+async def bot(slack: FakeSlack, people: People, database_url: str) -> AsyncIterator[RunningBot]:
+    running = await RunningBot(slack, bot_settings(slack, database_url)).start()
+    yield running
+    await running.stop()
+    assert not slack.unacked(), f"envelopes Slack saw no ack for: {slack.unacked()}"

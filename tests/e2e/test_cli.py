@@ -1,0 +1,93 @@
+"""The `response-bot` command as an operator meets it: exit codes, one-line errors, run and stop."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.fakeslack import FakeSlack
+from tests.support.process import clean_env, run_cli, start_bot_process
+
+pytestmark = pytest.mark.process
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SLACK_APP_TOKEN": "xapp-1-A-1-x"}, "SLACK_BOT_TOKEN is not set"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxp-1-2", "SLACK_APP_TOKEN": "xapp-1-A-1-x"},
+            "SLACK_BOT_TOKEN must start with xoxb-",
+        ),
+        ({"SLACK_BOT_TOKEN": "xoxb-1-2", "SLACK_APP_TOKEN": "nope"}, "SLACK_APP_TOKEN must start with xapp-"),
+    ],
+)
+async def test_missing_or_malformed_tokens_exit_2_with_one_line(
+    tmp_path: Path, env: dict[str, str], named: str
+) -> None:
+    result = await run_cli("run", env=clean_env(**env), cwd=tmp_path)
+    assert result.code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "README" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+async def test_env_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-file\nSLACK_APP_TOKEN=bad\n")
+    result = await run_cli("check", env=clean_env(), cwd=tmp_path)
+    assert result.code == 2 and "SLACK_APP_TOKEN must start with xapp-" in result.stderr
+
+
+async def test_check_reaches_database_and_slack(tmp_path: Path, slack: FakeSlack) -> None:
+    result = await run_cli("check", env=clean_env(**slack.env()), cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert "database: reachable" in result.stdout
+    assert "bot token accepted" in result.stdout and "app token accepted" in result.stdout
+
+
+async def test_check_names_a_refused_bot_token(tmp_path: Path, slack: FakeSlack) -> None:
+    env = clean_env(**{**slack.env(), "SLACK_BOT_TOKEN": "xoxb-revoked-1"})
+    result = await run_cli("check", env=env, cwd=tmp_path)
+    assert result.code == 1
+    assert result.stderr.strip() == (
+        "response-bot: Slack refused SLACK_BOT_TOKEN (invalid_auth): check the bot token (xoxb-…)"
+    )
+
+
+async def test_run_exits_with_a_clear_message_when_the_incidents_channel_does_not_exist(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    env = clean_env(**slack.env(), INCIDENT_CHANNEL="major-incidents", HTTP_PORT="0")
+    result = await run_cli("run", env=env, cwd=tmp_path)
+    assert result.code == 1
+    assert "INCIDENT_CHANNEL 'major-incidents' was not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_migrate_creates_the_embedded_database(tmp_path: Path) -> None:
+    env = clean_env(SLACK_BOT_TOKEN="xoxb-1-2", SLACK_APP_TOKEN="xapp-1-A-2")
+    result = await run_cli("migrate", env=env, cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert (tmp_path / "response.db").exists()
+
+
+async def test_run_migrates_connects_joins_the_channel_and_stops_on_sigterm(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    """`response-bot run` with defaults: SQLite file created, bot joins #incidents, SIGTERM exits 0."""
+    incidents = slack.add_channel("incidents", bot=False)
+    process = await start_bot_process(clean_env(**slack.env(), HTTP_PORT="0"), tmp_path)
+    try:
+        await slack.wait_connected(timeout=20)
+        assert (tmp_path / "response.db").exists()
+        assert "U0FAKEBOT" in incidents.members  # joined the public channel by itself
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 10)
+        assert code == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

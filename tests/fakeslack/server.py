@@ -1,0 +1,340 @@
+"""`FakeSlack`: the Web API and Socket Mode on loopback, plus what tests do as Slack users."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from tests.fakeslack import actions, webapi
+from tests.fakeslack.model import BOT_USER_ID, Channel, Ephemeral, Message, SlackError, User, View
+from tests.fakeslack.socket import Delivery, SocketHub
+from tests.fakeslack.state import Call, Workspace
+
+T = TypeVar("T")
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+
+
+@dataclass
+class Fault:
+    method: str
+    times: int
+    error: str | None = None
+    status: int = 200
+    retry_after: int | None = None
+    delay: float = 0.0
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self._waiters: list[asyncio.Future[None]] = []
+        self.workspace = Workspace(self._emit_event)
+        self.hub = SocketHub(self._notify)
+        self.faults: list[Fault] = []
+        self.base_url = ""
+        self._runner: web.AppRunner | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> FakeSlack:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_get("/link/", self.hub.handle_ws)
+        app.router.add_post("/response_url/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}/"
+        return self
+
+    async def stop(self) -> None:
+        await self.hub.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    @property
+    def bot_token(self) -> str:
+        return self.workspace.bot_token
+
+    @property
+    def app_token(self) -> str:
+        return self.workspace.app_token
+
+    def env(self) -> dict[str, str]:
+        return {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_APP_TOKEN": self.app_token,
+            "SLACK_API_URL": self.api_url,
+        }
+
+    # --- the workspace ----------------------------------------------------------------------
+
+    def add_user(
+        self, name: str, *, real_name: str = "", is_bot: bool = False, deleted: bool = False
+    ) -> User:
+        user = User(self.workspace.ids.make("U"), name, real_name or name.title(), name, is_bot, deleted)
+        self.workspace.users[user.id] = user
+        return user
+
+    def add_channel(
+        self, name: str, *members: User | str, private: bool = False, bot: bool = True
+    ) -> Channel:
+        ids = {m.id if isinstance(m, User) else m for m in members}
+        if bot:
+            ids.add(BOT_USER_ID)
+        channel = Channel(self.workspace.ids.make("C"), name, is_private=private, members=ids)
+        self.workspace.channels[channel.id] = channel
+        return channel
+
+    def channel(self, name_or_id: str) -> Channel:
+        channel = self.workspace.channels.get(name_or_id) or self.workspace.channel_by_name(name_or_id)
+        assert channel is not None, f"no channel {name_or_id}"
+        return channel
+
+    def messages(self, channel: Channel | str, *, include_threads: bool = True) -> list[Message]:
+        target = self.channel(channel) if isinstance(channel, str) else channel
+        return [m for m in target.messages if not m.deleted and (include_threads or not m.thread_ts)]
+
+    def ephemerals(self, user: User) -> list[Ephemeral]:
+        return [e for e in self.workspace.ephemerals if e.user == user.id]
+
+    def dms(self, user: User) -> list[Message]:
+        return self.workspace.im_with(user.id).messages
+
+    def screen(self, user: User) -> View | None:
+        """The modal on top of this user's screen, if any."""
+        stack = self.workspace.stacks.get(user.id) or []
+        return self.workspace.views[stack[-1]] if stack else None
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        return [c for c in self.workspace.calls if method is None or c.method == method]
+
+    # --- waiting --------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_for(self, probe: Callable[[], T | None], timeout: float = 5.0, what: str = "") -> T:
+        """Return the first truthy value of `probe()`, re-checked whenever Slack's state changes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = probe()
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what or probe}")
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            # Also re-check now and then, for probes that depend on the clock or on the app's database.
+            await asyncio.wait([waiter], timeout=min(remaining, 0.05))
+
+    async def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
+        await self.wait_for(
+            lambda: len(self.hub.open_connections) >= count, timeout, "a Socket Mode connection"
+        )
+
+    async def wait_for_view(self, user: User, callback_id: str | None = None, timeout: float = 5.0) -> View:
+        def probe() -> View | None:
+            view = self.screen(user)
+            return view if view and (callback_id is None or view.callback_id == callback_id) else None
+
+        return await self.wait_for(probe, timeout, f"a modal {callback_id or ''} for {user.name}")
+
+    async def wait_for_message(
+        self,
+        channel: Channel | str,
+        predicate: Callable[[Message], bool] = lambda m: True,
+        timeout: float = 5.0,
+    ) -> Message:
+        def probe() -> Message | None:
+            return next((m for m in self.messages(channel) if predicate(m)), None)
+
+        return await self.wait_for(probe, timeout, f"a message in {channel}")
+
+    async def wait_for_call(
+        self, method: str, predicate: Callable[[Call], bool] = lambda c: True, timeout: float = 5.0
+    ) -> Call:
+        return await self.wait_for(
+            lambda: next((c for c in self.calls(method) if predicate(c)), None), timeout, f"a {method} call"
+        )
+
+    async def wait_for_ephemeral(
+        self, user: User, predicate: Callable[[Ephemeral], bool] = lambda e: True, timeout: float = 5.0
+    ) -> Ephemeral:
+        return await self.wait_for(
+            lambda: next((e for e in self.ephemerals(user) if predicate(e)), None),
+            timeout,
+            f"a note to {user.name}",
+        )
+
+    def unacked(self) -> list[Delivery]:
+        return [d for d in self.hub.deliveries if d.timed_out]
+
+    # --- faults ---------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        error: str | None = "internal_error",
+        *,
+        times: int = 1,
+        status: int = 200,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
+        fault = Fault(method, times, error, status, retry_after, delay)
+        self.faults.append(fault)
+        return fault
+
+    def _take_fault(self, method: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method == method and fault.times > 0:
+                fault.times -= 1
+                return fault
+        return None
+
+    # --- HTTP: the Web API ----------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        name = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body = await request.json() if request.can_read_body else {}
+            args.update(body or {})
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        for key in JSON_FIELDS:
+            if isinstance(args.get(key), str) and args[key]:
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    return self._reply(name, args, {"ok": False, "error": "invalid_json"})
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.pop(
+            "token", ""
+        )
+        args.pop("team_id", None)
+        fault = self._take_fault(name)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.error or fault.status != 200:
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                body = {"ok": False, "error": fault.error or "ratelimited"}
+                self.workspace.calls.append(Call(name, args, body))
+                self._notify()
+                return web.json_response(body, status=fault.status, headers=headers)
+        response = await self._dispatch(name, token, args)
+        return self._reply(name, args, response)
+
+    async def _dispatch(self, name: str, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        if name == "apps.connections.open":
+            return self._connections_open(token)
+        found = webapi.METHODS.get(name)
+        if found is None:
+            return {"ok": False, "error": "unknown_method"}
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token != self.workspace.bot_token:
+            return {"ok": False, "error": "invalid_auth"}
+        needed = found.scopes(self.workspace, args)
+        if needed and not any(scope in self.workspace.scopes for scope in needed):
+            return {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": ",".join(needed),
+                "provided": ",".join(sorted(self.workspace.scopes)),
+            }
+        try:
+            return await found.handler(self.workspace, args)
+        except SlackError as error:
+            return {"ok": False, "error": error.code, **error.extra}
+
+    def _connections_open(self, token: str) -> dict[str, Any]:
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if token.startswith("xoxb-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token != self.workspace.app_token:
+            return {"ok": False, "error": "invalid_auth"}
+        if self.hub.refuse_connections:
+            return {"ok": False, "error": self.hub.refuse_connections}
+        ticket = self.hub.issue_ticket()
+        return {"ok": True, "url": f"{self.base_url.replace('http', 'ws', 1)}link/?ticket={ticket}"}
+
+    def _reply(self, name: str, args: dict[str, Any], response: dict[str, Any]) -> web.Response:
+        self.workspace.calls.append(Call(name, args, response))
+        self._notify()
+        headers = {"x-oauth-scopes": ",".join(sorted(self.workspace.scopes))}
+        return web.json_response(response, headers=headers)
+
+    # --- HTTP: response URLs --------------------------------------------------------------
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        entry = self.workspace.response_urls.get(request.match_info["key"])
+        if entry is None:
+            return web.Response(status=404, text="no_such_url")
+        if entry.uses >= 5 or time.monotonic() - entry.issued > 1800:
+            return web.Response(status=404, text="used_url")
+        entry.uses += 1
+        body = await request.json()
+        text = body.get("text") or ""
+        if not text and not body.get("blocks"):
+            return web.Response(status=400, text="no_text")
+        if body.get("response_type") == "in_channel" and entry.channel_id:
+            channel = self.workspace.channels[entry.channel_id]
+            self.workspace.add_message(
+                channel,
+                Message(
+                    channel.id,
+                    self.workspace.ids.ts(),
+                    text,
+                    user=BOT_USER_ID,
+                    blocks=body.get("blocks") or [],
+                ),
+            )
+        else:
+            self.workspace.ephemerals.append(
+                Ephemeral(
+                    entry.channel_id or "", entry.user_id, text, body.get("blocks") or [], via="response_url"
+                )
+            )
+        self._notify()
+        return web.Response(text="ok")
+
+    # --- what people do (see actions.py) -----------------------------------------------------
+
+    async def slash(self, user: User, text: str, channel: Channel, command: str = "/incident") -> Delivery:
+        return await actions.slash(self, user, text, channel, command)
+
+    async def click(self, user: User, message: Message, action_id: str) -> Delivery:
+        return await actions.click(self, user, message, action_id)
+
+    async def submit(
+        self, user: User, view: View, entered: dict[str, Any] | None = None
+    ) -> actions.Submission:
+        return await actions.submit(self, user, view, entered)
+
+    async def say(self, user: User, channel: Channel, text: str, thread_ts: str | None = None) -> Message:
+        return await actions.say(self, user, channel, text, thread_ts)
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _emit_event(self, payload: dict[str, Any]) -> None:
+        self.hub.send("events_api", payload)

@@ -1,0 +1,56 @@
+"""Running the real application in-process against the fake Slack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from response_bot.main import Runtime
+from response_bot.settings import Settings
+from tests.fakeslack import FakeSlack
+
+
+def bot_settings(slack: FakeSlack, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": slack.bot_token,
+        "slack_app_token": slack.app_token,
+        "slack_api_url": slack.api_url,
+        "database_url": database_url,
+        "incident_channel": "incidents",
+        "http_host": "127.0.0.1",
+        "http_port": 0,
+        "public_url": "http://docs.example.test",
+        "socket_ping_interval": 2.0,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class RunningBot:
+    slack: FakeSlack
+    settings: Settings
+    runtime: Runtime = field(init=False)
+
+    async def start(self) -> RunningBot:
+        self.runtime = Runtime(self.settings)
+        await self.runtime.start()
+        await self.slack.wait_connected()
+        return self
+
+    async def stop(self) -> None:
+        await self.runtime.stop()
+
+    async def restart(self) -> RunningBot:
+        await self.stop()
+        return await self.start()
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.http_port}"
+
+    async def get(self, path: str, **kwargs: Any) -> tuple[int, str, dict[str, str]]:
+        async with aiohttp.ClientSession() as session, session.get(self.web_url + path, **kwargs) as response:
+            return response.status, await response.text(), dict(response.headers)

@@ -1,0 +1,86 @@
+"""Migrations are the schema: upgrade to head matches the models exactly, and downgrade undoes it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from response_bot.db import migrate
+from response_bot.db.engine import create_engine
+from response_bot.db.models import metadata
+from tests.support.databases import (
+    ADMIN_DSN,
+    create_postgres_database,
+    drop_postgres_database,
+    new_database_name,
+    off_loop,
+    postgres_url,
+)
+
+
+def _diff_and_tables(url: str) -> tuple[list[object], set[str]]:
+    async def inspect_db() -> tuple[list[object], set[str]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+
+                def both(sync_connection: object) -> tuple[list[object], set[str]]:
+                    context = MigrationContext.configure(sync_connection, opts={"compare_type": True})  # type: ignore[arg-type]
+                    tables = set(inspect(sync_connection).get_table_names()) - {"alembic_version"}
+                    return compare_metadata(context, metadata), tables
+
+                return await connection.run_sync(both)
+        finally:
+            await engine.dispose()
+
+    result: list[tuple[list[object], set[str]]] = []
+    off_loop(lambda: result.append(asyncio.run(inspect_db())))
+    return result[0]
+
+
+def _round_trip(url: str) -> None:
+    migrate.upgrade(url)
+    diff, tables = _diff_and_tables(url)
+    assert diff == [], f"models and migrations disagree: {diff}"
+    assert tables == set(metadata.tables)
+    migrate.downgrade(url, "base")
+    _, tables = _diff_and_tables(url)
+    assert tables == set()
+    migrate.upgrade(url)  # and back up again, so downgrade left nothing behind that blocks it
+
+
+def test_sqlite_upgrade_matches_models_and_downgrades_cleanly(tmp_path: Path) -> None:
+    _round_trip(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+
+
+def test_postgres_upgrade_matches_models_and_downgrades_cleanly() -> None:
+    name = new_database_name("response_migrations")
+    asyncio.run(create_postgres_database(name))
+    try:
+        _round_trip(postgres_url(ADMIN_DSN, name))
+    finally:
+        asyncio.run(drop_postgres_database(name))
+
+
+@pytest.mark.parametrize("url", ["postgres://nobody@127.0.0.1:1/none"])
+def test_migrate_command_reports_an_unreachable_database_in_one_line(url: str) -> None:
+    import os
+
+    from response_bot.cli import main
+
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-2-3", "SLACK_APP_TOKEN": "xapp-1-2-3", "DATABASE_URL": url}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        assert main(["migrate"]) == 1
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

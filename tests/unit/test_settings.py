@@ -1,0 +1,76 @@
+"""Configuration: validation messages an operator can act on, and URL normalisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from response_bot.settings import ConfigError, Settings, load_settings, normalise_database_url
+
+GOOD = {"slack_bot_token": "xoxb-123-456-abc", "slack_app_token": "xapp-1-A1-2-def"}
+
+
+def settings(**values: Any) -> Settings:
+    return load_settings(_env_file=None, **{**GOOD, **values})
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@db:5432/resp", "postgresql+asyncpg://u:p@db:5432/resp"),
+        ("postgresql://u:p@db/resp", "postgresql+asyncpg://u:p@db/resp"),
+        ("postgresql://u@db/resp?sslmode=require", "postgresql+asyncpg://u@db/resp?ssl=require"),
+        ("sqlite:///response.db", "sqlite+aiosqlite:///response.db"),
+        ("sqlite+aiosqlite:////var/lib/r.db", "sqlite+aiosqlite:////var/lib/r.db"),
+    ],
+)
+def test_database_urls_are_normalised_for_the_async_drivers(url: str, expected: str) -> None:
+    assert normalise_database_url(url) == expected
+
+
+def test_defaults_are_an_embedded_database_and_loopback_docs() -> None:
+    s = settings()
+    assert s.database_url == "sqlite+aiosqlite:///response.db"
+    assert s.incident_channel == "incidents"
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert (s.http_host, s.http_port) == ("127.0.0.1", 8000)
+    assert s.public_url == "http://127.0.0.1:8000"
+    assert s.incident_url(7) == "http://127.0.0.1:8000/incidents/7"
+
+
+def test_public_url_for_a_wildcard_host_uses_localhost_and_drops_trailing_slash() -> None:
+    assert settings(http_host="0.0.0.0", http_port=9000).public_url == "http://localhost:9000"
+    assert settings(public_url="https://response.internal/").public_url == "https://response.internal"
+
+
+def test_channel_names_lose_a_leading_hash() -> None:
+    assert settings(incident_channel="#major-incidents").incident_channel == "major-incidents"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"slack_bot_token": "xoxp-user-token"}, "SLACK_BOT_TOKEN must start with xoxb-"),
+        ({"slack_app_token": "xoxb-123"}, "SLACK_APP_TOKEN must start with xapp-"),
+        ({"slack_bot_token": "  "}, "SLACK_BOT_TOKEN is empty"),
+        ({"database_url": "mysql://x/y"}, "DATABASE_URL unsupported database 'mysql'"),
+        ({"http_port": 70000}, "HTTP_PORT"),
+        ({"public_url": "response.internal"}, "PUBLIC_URL must start with http"),
+    ],
+)
+def test_bad_values_give_one_line_naming_the_variable(values: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings(**values)
+    text = str(raised.value)
+    assert message in text
+    assert "\n" not in text and "README" in text
+
+
+def test_a_missing_token_is_named() -> None:
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN is not set"):
+        load_settings(_env_file=None, slack_bot_token="xoxb-1-2-3")
+
+
+def test_tokens_never_appear_in_the_settings_repr() -> None:
+    assert "xoxb-123" not in repr(settings())
