@@ -43,7 +43,7 @@ async def _find(client: AsyncWebClient, wanted: str) -> dict[str, Any] | None:
     cursor = None
     while True:
         response = await client.conversations_list(
-            types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+            types="public_channel,private_channel", limit=1000, cursor=cursor
         )
         channels: list[dict[str, Any]] = response.get("channels", [])
         for channel in channels:
