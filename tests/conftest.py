@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,9 +70,25 @@ def people(slack: FakeSlack) -> People:
     return People(alice, bob, carol, general, incidents)
 
 
+StartBot = Callable[..., Awaitable[RunningBot]]
+
+
 @pytest.fixture
-async def bot(slack: FakeSlack, people: People, database_url: str) -> AsyncIterator[RunningBot]:
-    running = await RunningBot(slack, bot_settings(slack, database_url)).start()
-    yield running
-    await running.stop()
+async def start_bot(slack: FakeSlack, people: People, database_url: str) -> AsyncIterator[StartBot]:
+    """Start the bot with settings overridden (e.g. auto_create_channel=False); stopped after the test."""
+    started: list[RunningBot] = []
+
+    async def start(**overrides: object) -> RunningBot:
+        running = await RunningBot(slack, bot_settings(slack, database_url, **overrides)).start()
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        await running.stop()
     assert not slack.unacked(), f"envelopes Slack saw no ack for: {slack.unacked()}"
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> RunningBot:
+    return await start_bot()

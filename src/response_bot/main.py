@@ -14,15 +14,25 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.db.engine import Database
+from response_bot.db.idempotency import Deliveries
 from response_bot.errors import StartupError
+from response_bot.extensions import loader
+from response_bot.extensions.context import Toolkit
+from response_bot.extensions.registry import Registry
+from response_bot.incidents.channels import IncidentChannels
+from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import IncidentService
 from response_bot.settings import Settings
 from response_bot.slack import headline_channel
 from response_bot.slack.announcer import Announcer
 from response_bot.slack.app import build_app, build_client, open_link
 from response_bot.slack.background import Background
+from response_bot.slack.channel_setup import ChannelSetup
+from response_bot.slack.commands import CommandRunner
 from response_bot.slack.errors import ErrorReporter
+from response_bot.slack.extension_runner import ExtensionRunner
 from response_bot.slack.headlines import Headlines
+from response_bot.slack.home import HomeTab
 from response_bot.slack.profiles import SlackProfiles
 from response_bot.slack.recipients import Replies
 from response_bot.slack.workspace import Workspace, identify
@@ -54,6 +64,7 @@ class Runtime:
         self.background: Background | None = None
         self.workspace: Workspace | None = None
         self.services: Services | None = None
+        self.registry: Registry | None = None
         self.http_port: int = settings.http_port
 
     async def start(self) -> None:
@@ -74,19 +85,52 @@ class Runtime:
         self.workspace = await _identify(client, settings.slack_api_url)
         channel_id = await headline_channel.resolve(client, settings.incident_channel)
 
-        incidents = IncidentService(self.db)
+        registry = self.registry = loader.load(settings.plugins)
+        incidents = IncidentService(self.db, roles=settings.roles)
+        channels = IncidentChannels(self.db)
+        proposals = Proposals(self.db)
+        deliveries = Deliveries(self.db)
         users = UserService(self.db, SlackProfiles(client))
         self.services = Services(incidents, users)
         replies = Replies(client)
         reporter = ErrorReporter(replies)
         self.background = Background(reporter)
-        headlines = Headlines(client, incidents, self.workspace, channel_id, settings.incident_url)
-        announcer = Announcer(headlines, replies, settings.incident_url)
+        doc_url = settings.incident_url
+        headlines = Headlines(
+            client, incidents, self.workspace, channel_id, doc_url, extra_buttons=registry.headline_buttons
+        )
+        setup = ChannelSetup(client, channels, self.workspace, doc_url, invitees=settings.invitees)
+        announcer = Announcer(
+            client, headlines, setup, replies, doc_url, auto_create_channel=settings.auto_create_channel
+        )
+        toolkit = Toolkit(
+            client=client,
+            incidents=incidents,
+            replies=replies,
+            registry=registry,
+            bot_user_id=self.workspace.bot_user_id,
+            doc_url=doc_url,
+            publish=announcer.changed,
+            person=users.profile,
+            rename_channel=setup.rename,
+            proposals=proposals,
+        )
         app = build_app(
             client,
             self.workspace,
             reporter,
-            {"incidents": incidents, "announcer": announcer, "background": self.background},
+            registry,
+            {
+                "incidents": incidents,
+                "channels": channels,
+                "proposals": proposals,
+                "announcer": announcer,
+                "background": self.background,
+                "replies": replies,
+                "commands": CommandRunner(toolkit, deliveries),
+                "extensions": ExtensionRunner(toolkit, incidents, deliveries),
+                "home": HomeTab(client, incidents, doc_url),
+            },
         )
 
         health = Health(self.db, self._link_up)

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=0, le=65535)
     public_url: str = ""
     log_level: str = "INFO"
+    auto_create_channel: bool = True
+    incident_channel_invitees: str = ""
+    incident_roles: str = "comms,scribe"
+    response_plugins: str = ""
     # How long a listener may wait for the database before telling the user to try again.
     db_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
     # Socket Mode keep-alive; smaller values notice a dead link sooner.
@@ -92,6 +96,45 @@ class Settings(BaseSettings):
             raise ValueError("must name a channel (for example incidents) or give its ID")
         return value
 
+    @field_validator("incident_channel_invitees")
+    @classmethod
+    def _invitees(cls, value: str) -> str:
+        ids = _split(value)
+        bad = [i for i in ids if not re.fullmatch(r"[UW][A-Z0-9]{2,}", i)]
+        if bad:
+            raise ValueError(f"must be Slack user IDs like U012ABCDEF, comma-separated (not {bad[0]!r})")
+        return ",".join(ids)
+
+    @field_validator("incident_roles")
+    @classmethod
+    def _roles(cls, value: str) -> str:
+        roles = [r.lower() for r in _split(value)]
+        bad = [r for r in roles if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", r)]
+        if bad:
+            raise ValueError(f"must be single-word role names, comma-separated (not {bad[0]!r})")
+        return ",".join(dict.fromkeys(r for r in roles if r != "lead"))
+
+    @field_validator("response_plugins")
+    @classmethod
+    def _plugins(cls, value: str) -> str:
+        modules = _split(value)
+        bad = [m for m in modules if not re.fullmatch(r"[A-Za-z_][\w.]*", m)]
+        if bad:
+            raise ValueError(f"must be importable module names, comma-separated (not {bad[0]!r})")
+        return ",".join(modules)
+
+    @property
+    def invitees(self) -> list[str]:
+        return _split(self.incident_channel_invitees)
+
+    @property
+    def roles(self) -> list[str]:
+        return _split(self.incident_roles)
+
+    @property
+    def plugins(self) -> list[str]:
+        return _split(self.response_plugins)
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -113,6 +156,10 @@ class Settings(BaseSettings):
 
     def incident_url(self, incident_id: int) -> str:
         return f"{self.public_url}/incidents/{incident_id}"
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def load_settings(**overrides: Any) -> Settings:

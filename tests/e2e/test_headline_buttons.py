@@ -39,7 +39,8 @@ async def test_edit_opens_a_prefilled_modal_and_saving_edits_the_same_message(
     assert result.closed
     await slack.wait_for_call("chat.update")
     assert len(slack.messages(people.incidents)) == 1
-    assert len(slack.calls("chat.postMessage")) == 1
+    posts = [c for c in slack.calls("chat.postMessage") if c.args["channel"] == people.incidents.id]
+    assert len(posts) == 1
     edited = slack.messages(people.incidents)[0]
     assert edited.ts == headline.ts
     assert "Search and browse are down" in edited.blocks[0]["text"]["text"]
@@ -109,7 +110,7 @@ async def test_closing_twice_tells_the_person_it_was_already_closed(
     await slack.submit(people.carol, second)
     note = await slack.wait_for_ephemeral(people.carol)
     assert "already closed" in note.text
-    assert len(slack.calls("chat.update")) == 1
+    assert len([c for c in slack.calls("chat.update") if c.args["channel"] == people.incidents.id]) == 1
 
 
 async def test_edit_on_a_closed_incident_explains_instead_of_opening_the_form(

@@ -117,10 +117,83 @@ async def click(slack: FakeSlack, user: User, message: Message, action_id: str) 
         "channel": {"id": channel.id, "name": channel.name},
         "message": message.to_api(),
         "state": {"values": {}},
-        "response_url": workspace.issue_response_url(slack.base_url, user.id, channel.id),
+        "response_url": workspace.issue_response_url(slack.base_url, user.id, channel.id, message),
         "actions": [action],
     }
     return await _acked(slack, await slack.hub.send("interactive", payload), slack.hub.ack_timeout)
+
+
+async def click_ephemeral(slack: FakeSlack, user: User, note: Ephemeral, action_id: str) -> Delivery:
+    """Click a button on a message only this person sees; Slack sends no `message` for those."""
+    from tests.fakeslack.model import find_element
+
+    if note.user != user.id:
+        raise ClientRefused("only its recipient sees an ephemeral message")
+    found = find_element(note.blocks, action_id)
+    if found is None:
+        raise ClientRefused(f"no element {action_id} on that ephemeral message")
+    block, element = found
+    workspace = slack.workspace
+    channel = workspace.channels.get(note.channel)
+    payload = {
+        "type": "block_actions",
+        "user": _user(user),
+        "api_app_id": APP_ID,
+        "token": "fake-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": workspace.ids.ts(),
+            "channel_id": note.channel,
+            "is_ephemeral": True,
+        },
+        "trigger_id": workspace.issue_trigger(user.id),
+        "team": _team(),
+        "channel": {"id": note.channel, "name": channel.name if channel else ""},
+        "state": {"values": {}},
+        "response_url": workspace.issue_response_url(slack.base_url, user.id, note.channel, note),
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block.get("block_id", "auto"),
+                "type": element["type"],
+                "value": element.get("value"),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return await _acked(slack, await slack.hub.send("interactive", payload), slack.hub.ack_timeout)
+
+
+async def open_home(slack: FakeSlack, user: User) -> Delivery:
+    """Open the app's Home tab: Slack sends `app_home_opened` (with the last published view, if any)."""
+    workspace = slack.workspace
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user.id,
+        "channel": workspace.im_with(user.id).id,
+        "tab": "home",
+    }
+    home = workspace.views.get(workspace.home_views.get(user.id, ""))
+    if home is not None:
+        event["view"] = home.to_api()
+    before = len(slack.hub.deliveries)
+    workspace.emit(event)
+    await slack.wait_for(lambda: len(slack.hub.deliveries) > before, what="the app_home_opened delivery")
+    return await _acked(slack, slack.hub.deliveries[before], slack.hub.ack_timeout)
+
+
+async def rename_in_slack(slack: FakeSlack, user: User, channel: Channel, name: str) -> None:
+    """Someone renames the channel in Slack's own UI."""
+    workspace = slack.workspace
+    old = channel.name
+    channel.previous_names.append(old)
+    channel.name = name
+    event_type = "group_rename" if channel.is_private else "channel_rename"
+    if workspace.event_visible(event_type, channel):
+        workspace.emit(
+            {"type": event_type, "channel": {"id": channel.id, "name": name, "created": channel.created}}
+        )
+    slack._notify()
 
 
 def _state(view: View, entered: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -243,5 +316,75 @@ async def say(
     workspace.emit_message(channel, dict(event))
     if f"<@{BOT_USER_ID}" in text and workspace.event_visible("app_mention", channel):
         workspace.emit({**event, "type": "app_mention", "channel": channel.id})
+    slack._notify()
+    return message
+
+
+async def join(slack: FakeSlack, user: User, channel: Channel) -> None:
+    """Someone joins a channel themselves (from its link, say)."""
+    workspace = slack.workspace
+    if channel.is_private:
+        raise ClientRefused("private channels need an invitation")
+    if user.id in channel.members:
+        return
+    channel.members.add(user.id)
+    message = workspace.add_message(
+        channel,
+        Message(
+            channel.id,
+            workspace.ids.ts(),
+            f"<@{user.id}> has joined the channel",
+            user=user.id,
+            subtype="channel_join",
+        ),
+    )
+    workspace.emit_message(channel, message.to_api())
+    if workspace.event_visible("member_joined_channel", channel):
+        workspace.emit(
+            {"type": "member_joined_channel", "user": user.id, "channel": channel.id, "channel_type": "C"}
+        )
+    slack._notify()
+
+
+async def click_view(slack: FakeSlack, user: User, view: View, action_id: str) -> Delivery:
+    """Click a button in a modal or on the Home tab; Slack sends the view, not a message."""
+    from tests.fakeslack.model import find_element
+
+    found = find_element(view.blocks, action_id)
+    if found is None:
+        raise ClientRefused(f"no element {action_id} in view {view.id}")
+    block, element = found
+    workspace = slack.workspace
+    payload = {
+        "type": "block_actions",
+        "user": _user(user),
+        "api_app_id": APP_ID,
+        "token": "fake-verification-token",
+        "container": {"type": "view", "view_id": view.id},
+        "trigger_id": workspace.issue_trigger(user.id),
+        "team": _team(),
+        "view": view.to_api(),
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block.get("block_id", "auto"),
+                "type": element["type"],
+                "value": element.get("value"),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return await _acked(slack, await slack.hub.send("interactive", payload), slack.hub.ack_timeout)
+
+
+async def post_as_integration(
+    slack: FakeSlack, channel: Channel, text: str, username: str = "github"
+) -> Message:
+    """Another app or webhook posts: a classic `bot_message` with its own bot_id."""
+    workspace = slack.workspace
+    message = workspace.add_message(
+        channel, Message(channel.id, workspace.ids.ts(), text, bot_id="B0OTHERBOT", subtype="bot_message")
+    )
+    workspace.emit_message(channel, {**message.to_api(), "username": username, "bot_id": "B0OTHERBOT"})
     slack._notify()
     return message

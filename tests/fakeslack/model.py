@@ -245,6 +245,8 @@ class ResponseUrl:
     channel_id: str | None
     issued: float
     uses: int = 0
+    # The message a button was clicked on, which replace_original / delete_original change.
+    source: Message | Ephemeral | None = None
 
 
 class Ids:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from tests.fakeslack import actions, webapi
+from tests.fakeslack import webapi_channels as _registers_more_methods  # noqa: F401
 from tests.fakeslack.model import BOT_USER_ID, Channel, Ephemeral, Message, SlackError, User, View
 from tests.fakeslack.socket import Delivery, SocketHub
 from tests.fakeslack.state import Call, Workspace
@@ -142,6 +143,10 @@ class FakeSlack:
             self._waiters.append(waiter)
             # Also re-check now and then, for probes that depend on the clock or on the app's database.
             await asyncio.wait([waiter], timeout=min(remaining, 0.05))
+
+    async def settled(self, timeout: float = 5.0) -> None:
+        """Wait until every envelope sent so far was acked (or given up on), e.g. after an event."""
+        await self.wait_for(lambda: self.hub.in_flight == 0, timeout, "every envelope to be acked")
 
     async def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
         await self.wait_for(
@@ -297,7 +302,11 @@ class FakeSlack:
         text = body.get("text") or ""
         if not text and not body.get("blocks"):
             return web.Response(status=400, text="no_text")
-        if body.get("response_type") == "in_channel" and entry.channel_id:
+        if body.get("replace_original") and entry.source is not None:
+            entry.source.text, entry.source.blocks = text, body.get("blocks") or []
+        elif body.get("delete_original") and entry.source is not None:
+            entry.source.text, entry.source.blocks = "", []
+        elif body.get("response_type") == "in_channel" and entry.channel_id:
             channel = self.workspace.channels[entry.channel_id]
             self.workspace.add_message(
                 channel,
@@ -333,6 +342,24 @@ class FakeSlack:
 
     async def say(self, user: User, channel: Channel, text: str, thread_ts: str | None = None) -> Message:
         return await actions.say(self, user, channel, text, thread_ts)
+
+    async def click_view(self, user: User, view: View, action_id: str) -> Delivery:
+        return await actions.click_view(self, user, view, action_id)
+
+    async def post_as_integration(self, channel: Channel, text: str) -> Message:
+        return await actions.post_as_integration(self, channel, text)
+
+    async def join(self, user: User, channel: Channel) -> None:
+        await actions.join(self, user, channel)
+
+    async def click_ephemeral(self, user: User, note: Ephemeral, action_id: str) -> Delivery:
+        return await actions.click_ephemeral(self, user, note, action_id)
+
+    async def open_home(self, user: User) -> Delivery:
+        return await actions.open_home(self, user)
+
+    async def rename_in_slack(self, user: User, channel: Channel, name: str) -> None:
+        await actions.rename_in_slack(self, user, channel, name)
 
     # --- events ---------------------------------------------------------------------------
 

@@ -57,6 +57,8 @@ class SocketHub:
         self.tickets: set[str] = set()
         self.refuse_connections: str | None = None
         self.connects = 0
+        # Envelopes sent (or queued) whose fate is not settled: neither acked nor given up on.
+        self.in_flight = 0
         self._numbers = itertools.count(1)
         self._round_robin = itertools.count()
         self._queue: list[tuple[str, dict[str, Any], int, asyncio.Future[Delivery]]] = []
@@ -149,6 +151,7 @@ class SocketHub:
     def send(self, kind: str, payload: dict[str, Any]) -> asyncio.Future[Delivery]:
         """Deliver an envelope; the future resolves to the first attempt's Delivery once sent."""
         sent: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
+        self.in_flight += 1
         self._queue.append((kind, payload, 0, sent))
         self._flush_queue()
         return sent
@@ -210,10 +213,14 @@ class SocketHub:
             if kind == "events_api" and attempt < len(self.retry_delays):
                 await asyncio.sleep(self.retry_delays[attempt])
                 await self._deliver(kind, payload, attempt + 1, None)
+                return
+        self.in_flight -= 1
+        self._on_change()
 
     def redeliver(self, delivery: Delivery, attempt: int = 1) -> asyncio.Future[Delivery]:
         """Send the same event again with a retry attempt, as Slack does after a lost ack."""
         sent: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
+        self.in_flight += 1
         self._spawn(self._deliver(delivery.kind, delivery.payload, attempt, sent))
         return sent
 

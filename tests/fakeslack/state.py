@@ -118,9 +118,11 @@ class Workspace:
         trigger.used = True
         return trigger
 
-    def issue_response_url(self, base_url: str, user_id: str, channel_id: str | None) -> str:
+    def issue_response_url(
+        self, base_url: str, user_id: str, channel_id: str | None, source: Message | Ephemeral | None = None
+    ) -> str:
         key = self.ids.token()
-        self.response_urls[key] = ResponseUrl(user_id, channel_id, time.monotonic())
+        self.response_urls[key] = ResponseUrl(user_id, channel_id, time.monotonic(), source=source)
         return f"{base_url}response_url/{key}"
 
     # --- messages and events --------------------------------------------------------------

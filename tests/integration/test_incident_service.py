@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from response_bot.db.engine import Database
 from response_bot.errors import StorageUnavailable
 from response_bot.incidents.errors import IncidentClosed, IncidentNotFound
+from response_bot.incidents.fields import IncidentFields
 from response_bot.incidents.models import Incident, Severity, Status
-from response_bot.incidents.service import IncidentFields, IncidentService
+from response_bot.incidents.service import IncidentService
 from response_bot.users.models import User, UserRef
 from tests.support.databases import PostgresTemplate
 from tests.support.tcpproxy import TcpProxy

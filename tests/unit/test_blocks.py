@@ -35,9 +35,8 @@ def make_incident(**overrides: object) -> Incident:
 
 
 def render(incident: Incident) -> headline.Message:
-    return headline.headline(
-        incident, doc_url="https://r.example/incidents/42", buttons=headline.core_buttons(incident, "{}")
-    )
+    buttons = [element for _, element in headline.core_buttons(incident, "{}")]
+    return headline.headline(incident, doc_url="https://r.example/incidents/42", buttons=buttons)
 
 
 def test_escape_neutralises_slack_control_characters() -> None:

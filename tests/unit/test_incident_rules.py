@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from response_bot.incidents.errors import InvalidInput, InvalidSeverity, InvalidStatus
+from response_bot.incidents.fields import IncidentFields
 from response_bot.incidents.models import Severity, Status, format_duration
-from response_bot.incidents.service import IncidentFields
 
 
 @pytest.mark.parametrize(

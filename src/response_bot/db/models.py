@@ -1,9 +1,21 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from response_bot.db.base import Base
-from response_bot.incidents.models import Incident
+from response_bot.db.idempotency import HandledDelivery
+from response_bot.followups.models import FollowUp
+from response_bot.incidents.models import Incident, IncidentRole, PendingEdit
+from response_bot.timeline.models import TimelineEntry
 from response_bot.users.models import User
 
 metadata = Base.metadata
 
-__all__ = ["Incident", "User", "metadata"]
+__all__ = [
+    "FollowUp",
+    "HandledDelivery",
+    "Incident",
+    "IncidentRole",
+    "PendingEdit",
+    "TimelineEntry",
+    "User",
+    "metadata",
+]

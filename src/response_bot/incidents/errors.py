@@ -44,3 +44,15 @@ class IncidentClosed(IncidentError):
     def __init__(self, incident_id: int) -> None:
         super().__init__(f"Incident {incident_id} is closed; reopen it first.")
         self.incident_id = incident_id
+
+
+class InvalidAssignee(IncidentError):
+    def __init__(self, slack_id: str, reason: str) -> None:
+        super().__init__(f"<@{slack_id}> {reason}.")
+        self.slack_id = slack_id
+
+
+class UnknownRole(IncidentError):
+    def __init__(self, role: str, roles: tuple[str, ...]) -> None:
+        shown = role or "(nothing)"
+        super().__init__(f"'{shown}' isn't a role here. Roles: {', '.join(roles)}.")

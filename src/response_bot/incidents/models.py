@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, SmallInteger, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -133,9 +133,25 @@ class Incident(Base):
     declare_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     headline_channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     headline_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # Set while one worker creates the channel, so a double click or retry makes one channel.
+    channel_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise")
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="raise")
+    roles: Mapped[list[IncidentRole]] = relationship(
+        lazy="raise", order_by="IncidentRole.role", cascade="all, delete-orphan"
+    )
+
+    @property
+    def holders(self) -> dict[str, User]:
+        """Role name → who holds it (the lead included, under `lead`)."""
+        held = {role.role: role.user for role in self.roles}
+        if self.lead is not None:
+            held["lead"] = self.lead
+        return held
 
     @property
     def is_open(self) -> bool:
@@ -144,6 +160,32 @@ class Incident(Base):
     def duration(self, now: datetime | None = None) -> timedelta:
         end = self.resolved_at or now or utcnow()
         return max(end - self.started_at, timedelta(0))
+
+
+class IncidentRole(Base):
+    """A named role (comms, scribe, …) held by one person; the lead lives on the incident itself."""
+
+    __tablename__ = "incident_roles"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("slack_users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class PendingEdit(Base):
+    """A proposed summary or impact waiting for its proposer to confirm replacing the current one."""
+
+    __tablename__ = "pending_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def format_duration(delta: timedelta) -> str:

@@ -7,11 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from response_bot.incidents.errors import IncidentNotFound
-from response_bot.incidents.models import Incident
+from response_bot.incidents.models import Incident, IncidentRole, Status
 
 
 def _with_people() -> Select[Incident]:
-    return select(Incident).options(selectinload(Incident.reporter), selectinload(Incident.lead))
+    return select(Incident).options(
+        selectinload(Incident.reporter),
+        selectinload(Incident.lead),
+        selectinload(Incident.roles).selectinload(IncidentRole.user),
+    )
 
 
 async def get(session: AsyncSession, incident_id: int, *, for_update: bool = False) -> Incident:
@@ -33,3 +37,18 @@ async def add(session: AsyncSession, incident: Incident) -> Incident:
     session.add(incident)
     await session.flush()
     return await get(session, incident.id)
+
+
+async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
+    statement = _with_people().where(Incident.channel_id == channel_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def open_incidents(session: AsyncSession, limit: int = 50) -> list[Incident]:
+    statement = (
+        _with_people()
+        .where(Incident.status.not_in([Status.RESOLVED, Status.REPORTED]))
+        .order_by(Incident.severity.asc().nulls_last(), Incident.declared_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(statement)).scalars())

@@ -1,58 +1,33 @@
-"""What can be done to an incident. Each method is one transaction; nothing here knows Slack."""
+"""What can be done to an incident. Each method is one transaction that also writes the timeline.
+
+Methods that a Slack delivery triggers take a `key`: the same key twice changes nothing the second
+time (`Change.duplicate`), so retried or doubly delivered events have one effect.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from response_bot.db import idempotency
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database
-from response_bot.incidents import repository
-from response_bot.incidents.errors import IncidentClosed, InvalidInput
-from response_bot.incidents.models import Incident, Severity, Status
+from response_bot.followups.models import FollowUp
+from response_bot.incidents import history, repository
+from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput, UnknownRole
+from response_bot.incidents.fields import IncidentFields, validated_text
+from response_bot.incidents.models import Incident, IncidentRole, Severity, Status
+from response_bot.timeline import repository as timeline
+from response_bot.timeline.models import EntryKind
 from response_bot.users import repository as users
-from response_bot.users.models import UserRef
+from response_bot.users.models import User, UserRef
 
-TITLE_MAX = 150
-TEXT_MAX = 3000
-
-
-@dataclass(frozen=True)
-class IncidentFields:
-    """What a person fills in when declaring or editing an incident."""
-
-    title: str
-    summary: str | None = None
-    impact: str | None = None
-    lead: UserRef | None = None
-    severity: Severity | None = None
-
-    def validated(self) -> IncidentFields:
-        """Trimmed copy, or `InvalidInput` naming every field that is wrong."""
-        title = " ".join(self.title.split())
-        summary = _optional_text(self.summary)
-        impact = _optional_text(self.impact)
-        errors: dict[str, str] = {}
-        if not title:
-            errors["title"] = "Give the incident a title: what's happening, in a sentence."
-        elif len(title) > TITLE_MAX:
-            errors["title"] = f"Keep the title to {TITLE_MAX} characters (this one has {len(title)})."
-        for name, value in (("summary", summary), ("impact", impact)):
-            if value is not None and len(value) > TEXT_MAX:
-                errors[name] = f"Keep the {name} to {TEXT_MAX:,} characters (this one has {len(value):,})."
-        if errors:
-            raise InvalidInput(errors)
-        return replace(self, title=title, summary=summary, impact=impact)
-
-
-def _optional_text(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+LEAD = "lead"
 
 
 @dataclass(frozen=True)
@@ -63,20 +38,57 @@ class Declaration:
 
 @dataclass(frozen=True)
 class Change:
-    """The incident after a change, and which fields actually changed (empty: nothing did)."""
+    """The incident after a change and which fields changed (empty: nothing did)."""
 
     incident: Incident
     changed: frozenset[str] = field(default_factory=frozenset)
+    duplicate: bool = False
 
     @property
     def any(self) -> bool:
         return bool(self.changed)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One changed field and the timeline entry that records it."""
+
+    field: str
+    kind: EntryKind
+    text: str
+    data: dict[str, Any] | None = None
+
+
+Apply = Callable[[AsyncSession, Incident, datetime], Awaitable[list[Entry]]]
+
+
 class IncidentService:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        roles: Sequence[str] = ("comms", "scribe"),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self.roles = (LEAD, *[r for r in roles if r != LEAD])
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def get(self, incident_id: int) -> Incident:
+        async with self._db.transaction() as session:
+            return await repository.get(session, incident_id)
+
+    async def by_channel(self, channel_id: str) -> Incident | None:
+        async with self._db.transaction() as session:
+            return await repository.by_channel(session, channel_id)
+
+    async def open_incidents(self, limit: int = 50) -> list[Incident]:
+        async with self._db.transaction() as session:
+            return await repository.open_incidents(session, limit)
+
+    # --- declaring ------------------------------------------------------------------------------
 
     async def declare(
         self, fields: IncidentFields, reporter: UserRef, *, declare_key: str | None = None
@@ -89,7 +101,7 @@ class IncidentService:
                 if existing is not None:
                     return Declaration(existing, created=False)
             reporter_row = await users.upsert(session, reporter)
-            lead_row = await users.upsert(session, fields.lead) if fields.lead else None
+            lead_row = await self._assignee(session, fields.lead) if fields.lead else None
             now = self._clock()
             incident = Incident(
                 title=fields.title,
@@ -102,65 +114,228 @@ class IncidentService:
                 declared_at=now,
                 started_at=now,
                 declare_key=declare_key,
+                private=fields.private,
             )
             try:
                 async with session.begin_nested():
-                    stored = await repository.add(session, incident)
+                    session.add(incident)
+                    await session.flush()
+                    timeline.add(
+                        session,
+                        incident.id,
+                        EntryKind.DECLARED,
+                        f"Incident declared: {fields.title}",
+                        occurred_at=now,
+                        author_id=reporter_row.id,
+                    )
+                    await session.flush()
             except IntegrityError:
                 # Another delivery of the same submission won the race.
-                if declare_key is None:
-                    raise
-                existing = await repository.by_declare_key(session, declare_key)
+                existing = await repository.by_declare_key(session, declare_key) if declare_key else None
                 if existing is None:
                     raise
                 return Declaration(existing, created=False)
-            return Declaration(stored, created=True)
+            return Declaration(await repository.get(session, incident.id), created=True)
 
-    async def get(self, incident_id: int) -> Incident:
-        async with self._db.transaction() as session:
-            return await repository.get(session, incident_id)
+    # --- changing -------------------------------------------------------------------------------
 
-    async def edit(self, incident_id: int, fields: IncidentFields) -> Change:
-        """Overwrite the editable fields; an empty lead or severity clears it."""
-        fields = fields.validated()
+    async def _change(
+        self,
+        incident_id: int,
+        actor: UserRef | None,
+        key: str | None,
+        apply: Apply,
+        *,
+        allow_closed: bool = False,
+    ) -> Change:
         async with self._db.transaction() as session:
+            if key is not None and not await idempotency.claim(session, key):
+                return Change(await repository.get(session, incident_id), duplicate=True)
             incident = await repository.get(session, incident_id, for_update=True)
-            if not incident.is_open:
+            if not allow_closed and not incident.is_open:
                 raise IncidentClosed(incident_id)
-            lead_row = await users.upsert(session, fields.lead) if fields.lead else None
-            wanted = {
-                "title": fields.title,
-                "summary": fields.summary,
-                "impact": fields.impact,
-                "severity": fields.severity,
-                "lead_id": lead_row.id if lead_row else None,
-            }
-            changed = frozenset(
-                name.removesuffix("_id") for name, value in wanted.items() if getattr(incident, name) != value
-            )
-            if not changed:
-                return Change(incident)
-            for name, value in wanted.items():
-                setattr(incident, name, value)
-            incident.updated_at = self._clock()
-            await session.flush()
-            return Change(await repository.get(session, incident_id), changed)
-
-    async def close(self, incident_id: int) -> Change:
-        """Resolve the incident now; closing a closed incident changes nothing."""
-        async with self._db.transaction() as session:
-            incident = await repository.get(session, incident_id, for_update=True)
-            if not incident.is_open:
-                return Change(incident)
+            actor_row = await users.upsert(session, actor) if actor else None
             now = self._clock()
-            incident.status = Status.RESOLVED
-            incident.resolved_at = now
+            entries = await apply(session, incident, now)
+            if not entries:
+                return Change(incident)
+            for entry in entries:
+                timeline.add(
+                    session,
+                    incident.id,
+                    entry.kind,
+                    entry.text,
+                    occurred_at=now,
+                    author_id=actor_row.id if actor_row else None,
+                    data=entry.data,
+                )
             incident.updated_at = now
             await session.flush()
-            return Change(await repository.get(session, incident_id), frozenset({"status"}))
+            return Change(await repository.get(session, incident_id), frozenset(e.field for e in entries))
+
+    async def edit(self, incident_id: int, fields: IncidentFields, *, actor: UserRef | None = None) -> Change:
+        """Overwrite the editable fields (the edit modal); an empty lead or severity clears it."""
+        fields = fields.validated()
+
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            entries: list[Entry] = []
+            if incident.title != fields.title:
+                entries.append(
+                    Entry("title", EntryKind.TITLE, history.title_changed(incident.title, fields.title))
+                )
+                incident.title = fields.title
+            for name in ("summary", "impact"):
+                old, new = getattr(incident, name), getattr(fields, name)
+                if old != new:
+                    entries.append(Entry(name, EntryKind(name), history.text_changed(name, old, new)))
+                    setattr(incident, name, new)
+            entries += self._severity(incident, fields.severity)
+            entries += await self._lead(session, incident, fields.lead)
+            return entries
+
+        return await self._change(incident_id, actor, None, apply)
+
+    async def set_severity(
+        self, incident_id: int, severity: Severity, *, actor: UserRef, key: str | None = None
+    ) -> Change:
+        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            return self._severity(incident, severity)
+
+        return await self._change(incident_id, actor, key, apply)
+
+    def _severity(self, incident: Incident, severity: Severity | None) -> list[Entry]:
+        if incident.severity == severity:
+            return []
+        entry = Entry("severity", EntryKind.SEVERITY, history.severity_changed(incident.severity, severity))
+        incident.severity = severity
+        return [entry]
+
+    async def set_status(
+        self, incident_id: int, status: Status, *, actor: UserRef, key: str | None = None
+    ) -> Change:
+        """Move through the lifecycle; `resolved` closes the incident."""
+        if status is Status.RESOLVED:
+            return await self.close(incident_id, actor=actor, key=key)
+
+        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            if incident.status is status:
+                return []
+            entry = Entry("status", EntryKind.STATUS, history.status_changed(incident.status, status))
+            incident.status = status
+            return [entry]
+
+        return await self._change(incident_id, actor, key, apply)
+
+    async def assign(
+        self, incident_id: int, role: str, person: UserRef, *, actor: UserRef, key: str | None = None
+    ) -> Change:
+        """Give a role (the lead, or one of the configured roles) to someone."""
+        role = role.strip().lower()
+        if role not in self.roles:
+            raise UnknownRole(role, self.roles)
+
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            if role == LEAD:
+                return await self._lead(session, incident, person)
+            user = await self._assignee(session, person)
+            current = next((r for r in incident.roles if r.role == role), None)
+            if current is not None and current.user_id == user.id:
+                return []
+            old = current.user.slack_id if current else None
+            if current is None:
+                incident.roles.append(IncidentRole(role=role, user_id=user.id, assigned_at=now, user=user))
+            else:
+                current.user_id, current.user, current.assigned_at = user.id, user, now
+            text = history.person_changed(role, old, user.slack_id)
+            return [Entry(f"role:{role}", EntryKind.ROLE, text, {"role": role})]
+
+        return await self._change(incident_id, actor, key, apply)
+
+    async def _lead(self, session: AsyncSession, incident: Incident, person: UserRef | None) -> list[Entry]:
+        user = await self._assignee(session, person) if person else None
+        if (incident.lead_id or None) == (user.id if user else None):
+            return []
+        old = incident.lead.slack_id if incident.lead else None
+        incident.lead_id, incident.lead = (user.id, user) if user else (None, None)
+        return [
+            Entry("lead", EntryKind.LEAD, history.person_changed(LEAD, old, user.slack_id if user else None))
+        ]
+
+    async def _assignee(self, session: AsyncSession, person: UserRef) -> User:
+        user = await users.upsert(session, person)
+        if user.is_bot:
+            raise InvalidAssignee(user.slack_id, "is a bot; roles are for people")
+        if user.deleted:
+            raise InvalidAssignee(user.slack_id, "has been deactivated")
+        return user
+
+    async def set_text(
+        self, incident_id: int, name: str, text: str, *, actor: UserRef, key: str | None = None
+    ) -> Change:
+        """Set the summary or the impact."""
+        value = validated_text(name, text)
+
+        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            old = getattr(incident, name)
+            if old == value:
+                return []
+            setattr(incident, name, value)
+            return [Entry(name, EntryKind(name), history.text_changed(name, old, value))]
+
+        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+
+    async def close(
+        self, incident_id: int, *, actor: UserRef | None = None, key: str | None = None
+    ) -> Change:
+        """Resolve the incident now; closing a closed incident changes nothing."""
+
+        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            if not incident.is_open:
+                return []
+            incident.status, incident.resolved_at = Status.RESOLVED, now
+            return [Entry("closed", EntryKind.CLOSED, "Incident closed")]
+
+        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+
+    async def reopen(self, incident_id: int, *, actor: UserRef, key: str | None = None) -> Change:
+        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            if incident.is_open:
+                return []
+            incident.status, incident.resolved_at = Status.INVESTIGATING, None
+            return [Entry("reopened", EntryKind.REOPENED, "Incident reopened")]
+
+        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+
+    async def post_update(
+        self, incident_id: int, text: str, *, actor: UserRef, key: str | None = None
+    ) -> Change:
+        """A status update: kept on the timeline as written."""
+        value = validated_text("update", text)
+        if value is None:
+            raise InvalidInput({"update": "A status update needs some text."})
+
+        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            return [Entry("update", EntryKind.UPDATE, value)]
+
+        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+
+    async def add_followup(
+        self, incident_id: int, text: str, *, actor: UserRef, key: str | None = None
+    ) -> Change:
+        value = validated_text("action", text)
+        if value is None:
+            raise InvalidInput({"action": "A follow-up action needs some text."})
+
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            author = await users.upsert(session, actor)
+            session.add(
+                FollowUp(incident_id=incident.id, text=value, created_by_id=author.id, created_at=now)
+            )
+            return [Entry("action", EntryKind.ACTION, f"Follow-up action: {value}")]
+
+        return await self._change(incident_id, actor, key, apply, allow_closed=True)
 
     async def record_headline(self, incident_id: int, channel_id: str, ts: str) -> None:
         async with self._db.transaction() as session:
             incident = await repository.get(session, incident_id, for_update=True)
-            incident.headline_channel_id = channel_id
-            incident.headline_ts = ts
+            incident.headline_channel_id, incident.headline_ts = channel_id, ts

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.errors import StartupError
+from response_bot.extensions.registry import Registry
 from response_bot.slack.errors import ErrorReporter
 from response_bot.slack.listeners import register_all
 from response_bot.slack.workspace import Workspace
@@ -42,7 +43,11 @@ def build_client(token: str, base_url: str, session: aiohttp.ClientSession) -> A
 
 
 def build_app(
-    client: AsyncWebClient, workspace: Workspace, reporter: ErrorReporter, services: dict[str, Any]
+    client: AsyncWebClient,
+    workspace: Workspace,
+    reporter: ErrorReporter,
+    registry: Registry,
+    services: dict[str, Any],
 ) -> AsyncApp:
     """A Bolt app whose listeners receive `services` by name (e.g. `incidents: IncidentService`)."""
 
@@ -75,7 +80,7 @@ def build_app(
 
     app.use(inject)
     app.error(reporter.bolt_error_handler)
-    register_all(app)
+    register_all(app, registry)
     return app
 
 

@@ -23,15 +23,24 @@ class Background:
     def in_flight(self) -> int:
         return len(self._tasks)
 
-    def spawn(self, work: Coroutine[Any, Any, Any], recipient: Recipient | None) -> None:
+    def spawn(self, work: Coroutine[Any, Any, Any], recipient: Recipient | None) -> asyncio.Task[None] | None:
         """Run `work` now; if it fails, the person who acted hears about it."""
         if not self._accepting:
             work.close()
             log.warning("shutting down: dropped background work for %s", recipient)
-            return
+            return None
         task = asyncio.create_task(self._guard(work, recipient))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def within(
+        self, work: Coroutine[Any, Any, Any], recipient: Recipient | None, seconds: float
+    ) -> None:
+        """Run `work`, waiting up to `seconds` for it (so Slack is acked after it), then let it go on."""
+        task = self.spawn(work, recipient)
+        if task is not None:
+            await asyncio.wait({task}, timeout=seconds)
 
     async def _guard(self, work: Coroutine[Any, Any, Any], recipient: Recipient | None) -> None:
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from response_bot.incidents.errors import InvalidInput
+from response_bot.incidents.fields import IncidentFields
 from response_bot.incidents.models import Severity
-from response_bot.incidents.service import IncidentFields
 from response_bot.slack.ids import Block
 from response_bot.users.models import UserRef
 
@@ -34,6 +34,11 @@ def selected_value(view: dict[str, Any], block_id: str) -> str | None:
     return None
 
 
+def checked(view: dict[str, Any], block_id: str, value: str) -> bool:
+    options = _element(view, block_id).get("selected_options") or []
+    return any(isinstance(o, dict) and o.get("value") == value for o in options)
+
+
 def incident_fields(view: dict[str, Any]) -> IncidentFields:
     """The declare/edit form as `IncidentFields`; a value this form never offers is an input error."""
     severity_raw = selected_value(view, Block.SEVERITY)
@@ -48,6 +53,7 @@ def incident_fields(view: dict[str, Any]) -> IncidentFields:
         impact=text_value(view, Block.IMPACT),
         lead=UserRef(lead) if lead else None,
         severity=severity,
+        private=checked(view, Block.PRIVATE, "private"),
     )
 
 

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot.extensions.registry import HeadlineButton
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
 from response_bot.slack.blocks import headline as blocks
 from response_bot.slack.blocks.text import Block
 from response_bot.slack.metadata import IncidentRef
 from response_bot.slack.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class Headlines:
@@ -24,12 +28,14 @@ class Headlines:
         workspace: Workspace,
         channel_id: str,
         doc_url: Callable[[int], str],
+        extra_buttons: Sequence[HeadlineButton] = (),
     ) -> None:
         self._client = client
         self._incidents = incidents
         self._workspace = workspace
         self.channel_id = channel_id
         self._doc_url = doc_url
+        self._extra_buttons = tuple(extra_buttons)
         # One render at a time per incident, so an older snapshot never overwrites a newer one.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -41,7 +47,23 @@ class Headlines:
         return lock
 
     def buttons(self, incident: Incident) -> list[Block]:
-        return blocks.core_buttons(incident, IncidentRef(incident_id=incident.id).encode())
+        """Built-in and extension buttons, in order; an extension that fails loses only its button."""
+        ordered = blocks.core_buttons(incident, IncidentRef(incident_id=incident.id).encode())
+        for extra in self._extra_buttons:
+            try:
+                element = extra.handler(incident)
+            except Exception:
+                log.exception("headline button %s failed", extra.handler.__qualname__)
+                continue
+            if element:
+                ordered.append((extra.order, element))
+        return [element for _, element in sorted(ordered, key=lambda pair: pair[0])]
+
+    def target(self, incident: Incident) -> str:
+        """Public incidents are announced in the incidents channel; private ones only in their own."""
+        if not incident.private:
+            return self.channel_id
+        return incident.channel_id or incident.reporter.slack_id
 
     def render(self, incident: Incident) -> blocks.Message:
         return blocks.headline(incident, doc_url=self._doc_url(incident.id), buttons=self.buttons(incident))
@@ -54,7 +76,7 @@ class Headlines:
                 return self._workspace.permalink(current.headline_channel_id, current.headline_ts)
             message = self.render(current)
             response = await self._client.chat_postMessage(
-                channel=self.channel_id,
+                channel=self.target(current),
                 text=message.text,
                 blocks=message.blocks,
                 metadata=message.metadata,

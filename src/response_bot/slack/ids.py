@@ -13,6 +13,7 @@ class Callback(enum.StrEnum):
     DECLARE = "incident_declare"
     EDIT = "incident_edit"
     CLOSE = "incident_close"
+    CHANGE_TEXT = "incident_change_text"
 
 
 class Action(enum.StrEnum):
@@ -20,6 +21,11 @@ class Action(enum.StrEnum):
 
     EDIT = "headline_edit"
     CLOSE = "headline_close"
+    CREATE_CHANNEL = "headline_create_channel"
+    DECLARE_FROM_HOME = "home_declare"
+    CHANGE_TEXT = "text_change"
+    ACCEPT_PROPOSAL = "text_proposal_accept"
+    DECLINE_PROPOSAL = "text_proposal_decline"
     # Inputs reuse their block id as action id; listed so nothing else claims them.
     FIELD = "value"
 
@@ -32,6 +38,8 @@ class Block(enum.StrEnum):
     IMPACT = "impact"
     LEAD = "lead"
     SEVERITY = "severity"
+    PRIVATE = "private"
+    TEXT = "text"
     HEADLINE_ACTIONS = "headline_actions"
     CLOSE_CONFIRM = "close_confirm"
 
@@ -40,3 +48,4 @@ class MetadataEvent(enum.StrEnum):
     """`metadata.event_type` on messages the bot posts, so they can be found again."""
 
     HEADLINE = "incident_headline"
+    WELCOME = "incident_welcome"

@@ -43,3 +43,15 @@ class IncidentRef(_Carried):
 
     incident_id: int = Field(gt=0)
     channel_id: str | None = None
+
+
+class TextRef(_Carried):
+    """Which incident's summary or impact a Change button (or its modal) is about."""
+
+    incident_id: int = Field(gt=0)
+    field: str = Field(pattern="^(summary|impact)$")
+    channel_id: str | None = None
+
+
+class ProposalRef(_Carried):
+    proposal_id: int = Field(gt=0)

@@ -51,12 +51,16 @@ class Replies:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
 
-    async def tell(self, recipient: Recipient, text: str) -> None:
+    async def tell(
+        self, recipient: Recipient, text: str, *, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
         if recipient.response_url:
             webhook = AsyncWebhookClient(
                 recipient.response_url, session=self._client.session, timeout=self._client.timeout
             )
-            response = await webhook.send(text=text, response_type="ephemeral", replace_original=False)
+            response = await webhook.send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
             if response.status_code == 200:
                 return
             log.warning("response_url answered %s; falling back", response.status_code)
@@ -66,10 +70,16 @@ class Replies:
                     channel=recipient.channel_id,
                     user=recipient.user_id,
                     text=text,
+                    blocks=blocks,
                     thread_ts=recipient.thread_ts,
                 )
                 return
             except SlackApiError as error:
                 log.info("ephemeral reply failed (%s); sending a DM", error.response.get("error"))
         if recipient.user_id:
-            await self._client.chat_postMessage(channel=recipient.user_id, text=text)
+            await self._client.chat_postMessage(channel=recipient.user_id, text=text, blocks=blocks)
+
+    async def replace(self, response_url: str, text: str) -> None:
+        """Replace the message a button was clicked on (an ephemeral prompt, say) with `text`."""
+        webhook = AsyncWebhookClient(response_url, session=self._client.session, timeout=self._client.timeout)
+        await webhook.send(text=text, replace_original=True)

@@ -40,3 +40,22 @@ class UserService:
                 for profile in profiles:
                     await repository.upsert(session, profile, fetched=True)
         return len(profiles)
+
+    async def profile(self, slack_id: str) -> UserRef:
+        """The user with profile flags (bot? deactivated?), asking Slack the first time only."""
+        async with self._db.transaction() as session:
+            stored = await repository.by_slack_id(session, slack_id)
+        if stored is None or stored.profile_fetched_at is None:
+            await self.complete_profiles([slack_id])
+            async with self._db.transaction() as session:
+                stored = await repository.by_slack_id(session, slack_id)
+        if stored is None:
+            return UserRef(slack_id)
+        return UserRef(
+            slack_id,
+            name=stored.name,
+            real_name=stored.real_name,
+            display_name=stored.display_name,
+            is_bot=stored.is_bot,
+            deleted=stored.deleted,
+        )

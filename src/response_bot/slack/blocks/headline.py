@@ -8,6 +8,8 @@ from typing import Any
 from response_bot.incidents.models import NO_SEVERITY_EMOJI, Incident, format_duration
 from response_bot.slack.blocks.text import (
     Block,
+    button,
+    channel_link,
     context,
     date,
     escape,
@@ -17,8 +19,8 @@ from response_bot.slack.blocks.text import (
     plain,
     truncate,
 )
+from response_bot.slack.ids import Action, MetadataEvent
 from response_bot.slack.ids import Block as BlockId
-from response_bot.slack.ids import MetadataEvent
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Message:
 
 
 def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Message:
-    title = f"Incident {incident.id}: {incident.title}"
+    title = f"{'🔒 ' if incident.private else ''}Incident {incident.id}: {incident.title}"
     fields = [
         f"*Status*\n{incident.status.emoji} {incident.status.label}",
         "*Severity*\n"
@@ -44,6 +46,8 @@ def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Messa
         f"*Lead*\n{mention(incident.lead.slack_id) if incident.lead else '_Nobody yet_'}",
         f"*Started*\n{date(incident.started_at)}",
     ]
+    if incident.channel_id:
+        fields.append(f"*Channel*\n{channel_link(incident.channel_id)}")
     if incident.resolved_at is not None:
         fields.append(
             f"*Duration*\n{format_duration(incident.duration())} (resolved {date(incident.resolved_at)})"
@@ -62,18 +66,21 @@ def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Messa
 
 def declared_confirmation(incident: Incident, *, headline_url: str | None, doc_url: str) -> str:
     where = link(headline_url, "headline post") if headline_url else "headline post"
-    return (
-        f"Thanks for declaring *Incident {incident.id}: {escape(truncate(incident.title, 150))}* 🙏\n"
-        f"Follow it from its {where}; the {link(doc_url, 'incident doc')} keeps the record."
-    )
+    lines = [f"Thanks for declaring *Incident {incident.id}: {escape(truncate(incident.title, 150))}* 🙏"]
+    if incident.channel_id:
+        lines.append(f"Work on it in {channel_link(incident.channel_id)}.")
+    lines.append(f"Follow it from its {where}; the {link(doc_url, 'incident doc')} keeps the record.")
+    return "\n".join(lines)
 
 
-def core_buttons(incident: Incident, value: str) -> list[Block]:
-    """The buttons every open incident has; extensions add theirs around these by order."""
-    from response_bot.slack.blocks.text import button
-    from response_bot.slack.ids import Action
-
-    return [
-        button("✏️ Edit", Action.EDIT, value),
-        button("✅ Close", Action.CLOSE, value, style="danger"),
+def core_buttons(incident: Incident, value: str) -> list[tuple[int, Block]]:
+    """The built-in buttons with their order; extensions slot theirs in between by order."""
+    buttons = [
+        (200, button("✏️ Edit", Action.EDIT, value)),
+        (300, button("✅ Close", Action.CLOSE, value, style="danger")),
     ]
+    if not incident.channel_id:
+        buttons.insert(
+            0, (100, button("💬 Create incident channel", Action.CREATE_CHANNEL, value, style="primary"))
+        )
+    return buttons

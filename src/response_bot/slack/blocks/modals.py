@@ -107,9 +107,38 @@ def _fields(
     ]
 
 
+PRIVATE_OPTION: Block = {
+    "text": plain("🔒 Private: only people in its channel see it", 75),
+    "description": plain("The incident gets a private channel and its headline is posted there.", 75),
+    "value": "private",
+}
+
+
 def declare(*, title: str, metadata: str) -> Block:
     blocks = _fields(title=title.strip() or None, summary=None, impact=None, lead_id=None, severity=None)
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": BlockId.PRIVATE,
+            "optional": True,
+            "label": plain("Visibility"),
+            "element": {"type": "checkboxes", "action_id": BlockId.PRIVATE, "options": [PRIVATE_OPTION]},
+        }
+    )
     return _modal(Callback.DECLARE, "Declare an incident", "Declare", blocks, metadata)
+
+
+def change_text(incident_id: int, field: str, current: str | None, *, metadata: str) -> Block:
+    """Edit the summary or the impact on its own."""
+    block = _text_input(
+        BlockId.TEXT,
+        field.capitalize(),
+        initial=current,
+        placeholder="What do we know so far?" if field == "summary" else "Who or what is affected?",
+        multiline=True,
+        optional=True,
+    )
+    return _modal(Callback.CHANGE_TEXT, f"Incident {incident_id} {field}", "Save", [block], metadata)
 
 
 def edit(incident: Incident, *, metadata: str) -> Block:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -60,3 +61,23 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     if style:
         element["style"] = style
     return element
+
+
+_ESCAPED = re.compile(r"<([@#!])?([^<>|]+)(?:\|([^<>]*))?>")
+
+
+def readable(text: str) -> str:
+    """Slack's escaped form (`<@U1|ann>`, `<#C1|ops>`, `<https://x|x>`) as a person would type it."""
+
+    def plain_form(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "@":
+            return f"@{label or target}"
+        if sigil == "#":
+            return f"#{label or target}"
+        if sigil == "!":
+            return f"@{label or target.split('^')[0]}"
+        return target if not label or label == target else f"{label} ({target})"
+
+    unwrapped = _ESCAPED.sub(plain_form, text)
+    return unwrapped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

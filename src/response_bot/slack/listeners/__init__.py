@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from response_bot.slack.listeners import declare, headline
+from response_bot.extensions.registry import Registry
+from response_bot.slack.listeners import commands, declare, events, extensions, fields, headline
 
 
-def register_all(app: AsyncApp) -> None:
-    for module in (declare, headline):
+def register_all(app: AsyncApp, registry: Registry) -> None:
+    for module in (declare, headline, commands, fields):
         module.register(app)
+    events.register(app, registry)
+    extensions.register(app, registry)

@@ -1,40 +1,88 @@
-"""Declaring: `/incident [title]` opens the modal; submitting it stores and announces the incident."""
+"""`/incident [text]`: a command in an incident channel, or else the declare modal; and its submission."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.errors import StorageUnavailable
-from response_bot.incidents.errors import InvalidInput
+from response_bot.incidents.errors import InvalidAssignee, InvalidInput
+from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
 from response_bot.slack.announcer import Announcer
 from response_bot.slack.background import Background
 from response_bot.slack.blocks import modals
-from response_bot.slack.ids import SLASH_COMMAND, Block, Callback
+from response_bot.slack.blocks.text import readable
+from response_bot.slack.commands import CommandRunner, Trigger, split
+from response_bot.slack.ids import SLASH_COMMAND, Action, Block, Callback
 from response_bot.slack.metadata import DeclareContext
 from response_bot.slack.recipients import Recipient
 from response_bot.users.models import UserRef
 
+COMMAND_DEADLINE = 2.5
+LOOKUP_TIMEOUT = 1.0
+
 
 def register(app: AsyncApp) -> None:
-    app.command(SLASH_COMMAND)(open_declare_modal)
+    app.command(SLASH_COMMAND)(incident_slash_command)
     app.view_submission(Callback.DECLARE)(submit_declaration)
+    app.action(Action.DECLARE_FROM_HOME)(declare_from_home)
 
 
-async def open_declare_modal(
-    ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, background: Background
+async def _incident_here(incidents: IncidentService, channel_id: str) -> Incident | bool | None:
+    """The channel's incident, None if it has none, False if the database didn't answer in time."""
+    try:
+        return await asyncio.wait_for(incidents.by_channel(channel_id), LOOKUP_TIMEOUT)
+    except (StorageUnavailable, TimeoutError):
+        return False
+
+
+async def incident_slash_command(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    incidents: IncidentService,
+    commands: CommandRunner,
+    background: Background,
 ) -> None:
+    invocation = split(command.get("text", ""))
+    recipient = Recipient.from_body(command)
+    if command.get("text", "").strip() and commands.knows(invocation.name):
+        incident = await _incident_here(incidents, command["channel_id"])
+        trigger = Trigger(
+            command["user_id"],
+            command["channel_id"],
+            f"slash:{command['trigger_id']}",
+            response_url=command.get("response_url"),
+        )
+        if isinstance(incident, Incident):
+            await background.within(commands.run(invocation, incident, trigger), recipient, COMMAND_DEADLINE)
+            await ack()
+            return
+        if incident is False and not invocation.args:
+            await ack(StorageUnavailable().message)
+            return
+        if incident is None and (not invocation.args or invocation.name == "help"):
+            await ack()
+            background.spawn(commands.outside_incident(invocation, trigger), recipient)
+            return
+    # Anything else declares. The modal opens before any database work: trigger_id lives three seconds.
     await ack()
     context = DeclareContext(channel_id=command.get("channel_id"), response_url=command.get("response_url"))
-    view = modals.declare(title=command.get("text", ""), metadata=context.encode())
-    # The modal opens before any database work: trigger_id lives three seconds.
-    background.spawn(
-        client.views_open(trigger_id=command["trigger_id"], view=view), Recipient.from_body(command)
-    )
+    view = modals.declare(title=readable(command.get("text", "")), metadata=context.encode())
+    background.spawn(client.views_open(trigger_id=command["trigger_id"], view=view), recipient)
+
+
+async def declare_from_home(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, background: Background
+) -> None:
+    await ack()
+    view = modals.declare(title="", metadata=DeclareContext().encode())
+    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), Recipient.from_body(body))
 
 
 async def submit_declaration(
@@ -54,6 +102,9 @@ async def submit_declaration(
         )
     except InvalidInput as error:
         await ack(response_action="errors", errors=forms.field_errors(error))
+        return
+    except InvalidAssignee as error:
+        await ack(response_action="errors", errors={Block.LEAD: error.message})
         return
     except StorageUnavailable as error:
         await ack(response_action="errors", errors={Block.TITLE: error.message})

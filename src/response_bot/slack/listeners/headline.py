@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.errors import StorageUnavailable
-from response_bot.incidents.errors import IncidentClosed, InvalidInput
+from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
 from response_bot.slack.announcer import Announcer
@@ -17,11 +17,13 @@ from response_bot.slack.blocks import modals
 from response_bot.slack.ids import Action, Block, Callback
 from response_bot.slack.metadata import IncidentRef
 from response_bot.slack.recipients import Recipient
+from response_bot.users.models import UserRef
 
 
 def register(app: AsyncApp) -> None:
     app.action(Action.EDIT)(open_edit_modal)
     app.action(Action.CLOSE)(open_close_confirmation)
+    app.action(Action.CREATE_CHANNEL)(create_channel)
     app.view_submission(Callback.EDIT)(submit_edit)
     app.view_submission(Callback.CLOSE)(submit_close)
 
@@ -54,6 +56,24 @@ async def open_edit_modal(
     background.spawn(open_modal(), Recipient.from_body(body))
 
 
+async def create_channel(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    incidents: IncidentService,
+    announcer: Announcer,
+    background: Background,
+) -> None:
+    await ack()
+    ref = _clicked(body, action)
+    recipient = Recipient.from_body(body)
+
+    async def create() -> None:
+        await announcer.create_channel(await incidents.get(ref.incident_id), recipient)
+
+    background.spawn(create(), recipient)
+
+
 async def open_close_confirmation(
     ack: AsyncAck,
     body: dict[str, Any],
@@ -77,9 +97,14 @@ async def submit_edit(
 ) -> None:
     ref = IncidentRef.decode(view.get("private_metadata"))
     try:
-        change = await incidents.edit(ref.incident_id, forms.incident_fields(view))
+        change = await incidents.edit(
+            ref.incident_id, forms.incident_fields(view), actor=UserRef(body["user"]["id"])
+        )
     except InvalidInput as error:
         await ack(response_action="errors", errors=forms.field_errors(error))
+        return
+    except InvalidAssignee as error:
+        await ack(response_action="errors", errors={Block.LEAD: error.message})
         return
     except (StorageUnavailable, IncidentClosed) as error:
         await ack(response_action="errors", errors={Block.TITLE: error.message})
@@ -87,7 +112,7 @@ async def submit_edit(
     await ack()
     if change.any:
         recipient = Recipient(body["user"]["id"], ref.channel_id)
-        background.spawn(announcer.changed(change), recipient)
+        background.spawn(announcer.changed(change, body["user"]["id"]), recipient)
 
 
 async def submit_close(
@@ -100,7 +125,9 @@ async def submit_close(
 ) -> None:
     ref = IncidentRef.decode(view.get("private_metadata"))
     try:
-        change = await incidents.close(ref.incident_id)
+        change = await incidents.close(
+            ref.incident_id, actor=UserRef(body["user"]["id"]), key=f"view:{view['id']}"
+        )
     except StorageUnavailable as error:
         # The confirmation has no input to hang an error on, so it is redrawn with the problem.
         view_again = modals.confirm_close(ref.incident_id, metadata=ref.encode(), problem=error.message)
@@ -108,8 +135,10 @@ async def submit_close(
         return
     await ack()
     recipient = Recipient(body["user"]["id"], ref.channel_id)
+    if change.duplicate:
+        return
     if change.any:
-        background.spawn(announcer.changed(change), recipient)
+        background.spawn(announcer.changed(change, body["user"]["id"]), recipient)
     else:
         background.spawn(
             announcer.tell(recipient, f"Incident {ref.incident_id} was already closed."), recipient

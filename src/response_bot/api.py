@@ -1,0 +1,61 @@
+"""The extension API: everything a plugin module needs, in one import.
+
+    from response_bot.api import IncidentContext, incident_command
+
+    @incident_command(["duration"], helptext="How long has this incident been running?")
+    async def duration(ctx: IncidentContext) -> None:
+        await ctx.say(f"The incident has been running for {ctx.incident_duration}")
+
+List plugin modules in RESPONSE_PLUGINS, or expose them as entry points in the group
+`response_bot.plugins`; see README.md, "Building blocks".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from response_bot.extensions.context import CommandError, IncidentContext
+from response_bot.extensions.hooks import (
+    action_handler,
+    event_handler,
+    headline_post_action,
+    incident_command,
+    keyword_handler,
+    recurring_notification,
+    single_notification,
+)
+from response_bot.incidents.models import Incident, Severity, Status, format_duration
+from response_bot.slack.blocks.text import escape
+from response_bot.slack.metadata import IncidentRef
+
+
+def button(text: str, action_id: str, incident: Incident, *, style: str | None = None) -> dict[str, Any]:
+    """A headline button; its click reaches `@action_handler(action_id)` with `ctx.incident` set."""
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "action_id": action_id,
+        "value": IncidentRef(incident_id=incident.id).encode(),
+    }
+    if style in ("primary", "danger"):
+        element["style"] = style
+    return element
+
+
+__all__ = [
+    "CommandError",
+    "Incident",
+    "IncidentContext",
+    "Severity",
+    "Status",
+    "action_handler",
+    "button",
+    "escape",
+    "event_handler",
+    "format_duration",
+    "headline_post_action",
+    "incident_command",
+    "keyword_handler",
+    "recurring_notification",
+    "single_notification",
+]

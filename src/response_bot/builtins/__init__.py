@@ -1,0 +1,1 @@
+"""The commands every install has, written with the same building blocks plugins use."""

@@ -1,0 +1,160 @@
+"""Built-in incident commands: help, summary, impact, lead, severity, status, role, update, action,
+rename, duration, close, reopen."""
+
+from __future__ import annotations
+
+import re
+
+from response_bot.api import CommandError, IncidentContext, incident_command
+from response_bot.incidents.models import Severity, Status
+from response_bot.slack.blocks import commands as replies
+from response_bot.users.models import UserRef
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+async def _person(ctx: IncidentContext, *, usage: str, default_self: bool) -> UserRef:
+    """The one person mentioned in the arguments (or the speaker, when allowed and none is)."""
+    mentioned = MENTION.findall(ctx.args)
+    if not mentioned:
+        if default_self and not ctx.args.strip():
+            return await ctx.person(ctx.actor.slack_id)
+        raise CommandError(f"Mention the person: `{usage}`.")
+    if len(set(mentioned)) > 1:
+        raise CommandError(f"Mention just one person: `{usage}`.")
+    return await ctx.person(mentioned[0])
+
+
+@incident_command(["help"], helptext="Show these commands")
+async def show_help(ctx: IncidentContext) -> None:
+    commands = [(c.names, c.helptext) for c in ctx.toolkit.registry.unique_commands()]
+    await ctx.reply(replies.help_text(commands, ctx.toolkit.bot_user_id))
+
+
+async def _text_field(ctx: IncidentContext, field: str) -> None:
+    if not ctx.args.strip():
+        await ctx.reply(
+            f"Current {field} of Incident {ctx.incident.id}", blocks=replies.current_text(ctx.incident, field)
+        )
+        return
+    if getattr(ctx.incident, field):
+        proposal = await ctx.toolkit.proposals.propose(ctx.incident.id, field, ctx.args, ctx.actor.slack_id)
+        await ctx.reply(
+            f"Replace the {field}?", blocks=replies.proposal(ctx.incident, field, proposal.text, proposal.id)
+        )
+        return
+    await ctx.publish(
+        await ctx.incidents.set_text(ctx.incident.id, field, ctx.args, actor=ctx.actor, key=ctx.key)
+    )
+
+
+@incident_command(
+    ["summary"], helptext="Show the summary, or write it: summary <text>", _records_own_key=True
+)
+async def summary(ctx: IncidentContext) -> None:
+    await _text_field(ctx, "summary")
+
+
+@incident_command(
+    ["impact"], helptext="Show the impact, or describe it: impact <text>", _records_own_key=True
+)
+async def impact(ctx: IncidentContext) -> None:
+    await _text_field(ctx, "impact")
+
+
+@incident_command(
+    ["lead"], helptext="Make someone the lead: lead @someone (just lead: you)", _records_own_key=True
+)
+async def lead(ctx: IncidentContext) -> None:
+    person = await _person(ctx, usage="lead @someone", default_self=True)
+    await ctx.publish(
+        await ctx.incidents.assign(ctx.incident.id, "lead", person, actor=ctx.actor, key=ctx.key)
+    )
+
+
+@incident_command(
+    ["severity", "sev"],
+    helptext="Set the severity: severity 1-4 or critical, major, minor, trivial",
+    _records_own_key=True,
+)
+async def severity(ctx: IncidentContext) -> None:
+    level = Severity.parse(ctx.args)
+    await ctx.publish(await ctx.incidents.set_severity(ctx.incident.id, level, actor=ctx.actor, key=ctx.key))
+
+
+@incident_command(
+    ["status"],
+    helptext="Set the status: investigating, identified, monitoring or resolved",
+    _records_own_key=True,
+)
+async def status(ctx: IncidentContext) -> None:
+    wanted = Status.parse(ctx.args)
+    await ctx.publish(await ctx.incidents.set_status(ctx.incident.id, wanted, actor=ctx.actor, key=ctx.key))
+
+
+@incident_command(["role"], helptext="Give someone a role: role comms @someone", _records_own_key=True)
+async def role(ctx: IncidentContext) -> None:
+    name, _, rest = ctx.args.strip().partition(" ")
+    if not name or not rest.strip():
+        raise CommandError(replies.role_hint(ctx.incidents.roles, ctx.toolkit.bot_user_id))
+    ctx.args = rest
+    person = await _person(ctx, usage=f"role {name.lower()} @someone", default_self=False)
+    await ctx.publish(await ctx.incidents.assign(ctx.incident.id, name, person, actor=ctx.actor, key=ctx.key))
+
+
+@incident_command(
+    ["update"], helptext="Post a status update for everyone following: update <text>", _records_own_key=True
+)
+async def update(ctx: IncidentContext) -> None:
+    change = await ctx.incidents.post_update(ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key)
+    if change.duplicate:
+        ctx.duplicate = True
+        return
+    text = replies.status_update(ctx.incident, ctx.actor.slack_id, ctx.args.strip())
+    incident = change.incident
+    in_headline_channel = incident.headline_channel_id == incident.channel_id
+    if not in_headline_channel:
+        await ctx.say(text)
+    if incident.headline_channel_id and incident.headline_ts:
+        await ctx.client.chat_postMessage(
+            channel=incident.headline_channel_id,
+            thread_ts=incident.headline_ts,
+            text=text,
+            reply_broadcast=in_headline_channel,
+            unfurl_links=False,
+        )
+
+
+@incident_command(
+    ["action"], helptext="Log a follow-up action: action <what needs doing>", _records_own_key=True
+)
+async def action(ctx: IncidentContext) -> None:
+    await ctx.publish(
+        await ctx.incidents.add_followup(ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key)
+    )
+
+
+@incident_command(["rename"], helptext="Rename the incident channel: rename <name>")
+async def rename(ctx: IncidentContext) -> None:
+    await ctx.publish(await ctx.toolkit.rename_channel(ctx.incident, ctx.args))
+
+
+@incident_command(["duration"], helptext="How long has this incident been running?")
+async def duration(ctx: IncidentContext) -> None:
+    await ctx.say(replies.duration(ctx.incident))
+
+
+@incident_command(["close"], helptext="Close the incident (status resolved)", _records_own_key=True)
+async def close(ctx: IncidentContext) -> None:
+    change = await ctx.incidents.close(ctx.incident.id, actor=ctx.actor, key=ctx.key)
+    if not change.any and not change.duplicate:
+        raise CommandError(f"Incident {ctx.incident.id} is already closed.")
+    await ctx.publish(change)
+
+
+@incident_command(["reopen"], helptext="Reopen a closed incident", _records_own_key=True)
+async def reopen(ctx: IncidentContext) -> None:
+    change = await ctx.incidents.reopen(ctx.incident.id, actor=ctx.actor, key=ctx.key)
+    if not change.any and not change.duplicate:
+        raise CommandError(f"Incident {ctx.incident.id} is open already.")
+    await ctx.publish(change)

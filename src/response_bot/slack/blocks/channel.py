@@ -1,0 +1,54 @@
+"""What the incident channel shows: its topic and the welcome message."""
+
+from __future__ import annotations
+
+from response_bot.incidents.models import Incident
+from response_bot.slack.blocks.headline import Message
+from response_bot.slack.blocks.text import context, escape, link, mention, section, truncate
+
+TOPIC_MAX = 250
+
+
+def topic(incident: Incident, doc_url: str) -> str:
+    """`🔍 Investigating | Payments API returning 500s | https://…` within Slack's 250 characters."""
+    head = f"{incident.status.emoji} {incident.status.label} | "
+    tail = f" | {doc_url}"
+    room = TOPIC_MAX - len(head) - len(tail)
+    if room < 10:
+        return truncate(head + incident.title, TOPIC_MAX)
+    return head + truncate(incident.title, room) + tail
+
+
+def welcome(incident: Incident, *, doc_url: str, bot_user_id: str) -> Message:
+    bot = mention(bot_user_id)
+    lead = mention(incident.lead.slack_id) if incident.lead else f"nobody yet: `{bot} lead` to take it"
+    lines = [
+        f"👋 This channel is for *Incident {incident.id}: {escape(truncate(incident.title, 150))}*.",
+        f"Reporter: {mention(incident.reporter.slack_id)} · Lead: {lead}",
+    ]
+    commands = "\n".join(
+        [
+            f"• `{bot} lead @someone`: who is leading",
+            f"• `{bot} severity 1-4`: how bad it is (critical, major, minor, trivial)",
+            f"• `{bot} status identified`: investigating → identified → monitoring → resolved",
+            f"• `{bot} update <what changed>`: a status update for everyone following",
+            f"• `{bot} action <follow-up>`: something to do after the incident",
+            f"• `{bot} close`: when it's over",
+        ]
+    )
+    blocks = [
+        section("\n".join(lines)),
+        section(f"*What to do next*\n{commands}"),
+        context(f"All commands: `{bot} help` (or `/incident help`) · 📄 {link(doc_url, 'Incident doc')}"),
+    ]
+    return Message(f"This channel is for Incident {incident.id}: {escape(incident.title)}", blocks)
+
+
+def closed_note(incident: Incident, actor_id: str | None) -> str:
+    who = f" by {mention(actor_id)}" if actor_id else ""
+    return f"✅ Incident {incident.id} was closed{who}. Thanks, everyone."
+
+
+def reopened_note(incident: Incident, actor_id: str | None) -> str:
+    who = f" by {mention(actor_id)}" if actor_id else ""
+    return f"🔁 Incident {incident.id} was reopened{who}."

@@ -1,0 +1,111 @@
+"""Running plugins' keyword, event and action handlers with an `IncidentContext`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from response_bot.db.idempotency import Deliveries
+from response_bot.errors import UserError
+from response_bot.extensions.context import IncidentContext, Toolkit
+from response_bot.incidents.models import Incident
+from response_bot.incidents.service import IncidentService
+from response_bot.slack.metadata import IncidentRef, StaleInteraction
+
+log = logging.getLogger(__name__)
+
+
+def event_channel(event: dict[str, Any]) -> str | None:
+    """Where an event happened: `channel` (an ID or an object), `channel_id`, or the item's channel."""
+    channel = event.get("channel")
+    if isinstance(channel, dict):
+        channel = channel.get("id")
+    if not channel:
+        channel = event.get("channel_id") or (event.get("item") or {}).get("channel")
+    return channel if isinstance(channel, str) else None
+
+
+class ExtensionRunner:
+    def __init__(self, toolkit: Toolkit, incidents: IncidentService, deliveries: Deliveries) -> None:
+        self._toolkit = toolkit
+        self._incidents = incidents
+        self._deliveries = deliveries
+
+    @property
+    def registry(self) -> Any:
+        return self._toolkit.registry
+
+    async def keywords(self, incident: Incident, event: dict[str, Any]) -> None:
+        """Each matching keyword handler runs once per message, however often Slack delivers it."""
+        text = event.get("text") or ""
+        matches = list(self._toolkit.registry.matching_keywords(text))
+        if not matches or not await self._deliveries.claim(f"kw:{event['channel']}:{event['ts']}"):
+            return
+        for keyword, found in matches:
+            ctx = self._context(incident, event, text=text, keyword=found)
+            await self._call(keyword.handler, ctx)
+
+    async def event(self, event: dict[str, Any], incident: Incident | None = None) -> None:
+        handlers = self._toolkit.registry.events.get(event.get("type", ""), [])
+        if not handlers:
+            return
+        channel = event_channel(event)
+        if incident is None and channel:
+            incident = await self._incidents.by_channel(channel)
+        if incident is None:
+            return  # building blocks act on incidents; events elsewhere are not theirs
+        for handler in handlers:
+            await self._call(handler, self._context(incident, event, event_payload=event))
+
+    async def action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        handler = self._toolkit.registry.actions[action["action_id"]]
+        incident = await self._incident_for_action(body, action)
+        ctx = IncidentContext(
+            self._toolkit,
+            incident,
+            user_id=(body.get("user") or {}).get("id"),
+            channel_id=incident.channel_id,
+            action=action,
+            response_url=body.get("response_url"),
+        )
+        await self._call(handler, ctx)
+
+    async def _incident_for_action(self, body: dict[str, Any], action: dict[str, Any]) -> Incident:
+        try:
+            return await self._incidents.get(IncidentRef.decode(action.get("value")).incident_id)
+        except StaleInteraction:
+            channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+            incident = await self._incidents.by_channel(channel) if channel else None
+            if incident is None:
+                raise UserError("That button isn't linked to an incident.") from None
+            return incident
+
+    def _context(
+        self,
+        incident: Incident,
+        event: dict[str, Any],
+        *,
+        text: str = "",
+        keyword: str | None = None,
+        event_payload: dict[str, Any] | None = None,
+    ) -> IncidentContext:
+        return IncidentContext(
+            self._toolkit,
+            incident,
+            user_id=event.get("user") if isinstance(event.get("user"), str) else None,
+            channel_id=incident.channel_id,
+            text=text,
+            message_ts=event.get("ts"),
+            thread_ts=event.get("thread_ts"),
+            keyword=keyword,
+            event=event_payload,
+        )
+
+    async def _call(self, handler: Any, ctx: IncidentContext) -> None:
+        try:
+            await handler(ctx)
+        except UserError as error:
+            if ctx.user_id:
+                await ctx.reply(f"⚠️ {error.message}")
+            else:
+                log.warning("%s: %s", handler.__qualname__, error.message)

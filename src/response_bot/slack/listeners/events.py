@@ -1,0 +1,81 @@
+"""Events: plain messages (keywords), channel renames, App Home, and plugins' event types.
+
+Bolt runs only the first listener that matches, so each event type has exactly one listener here,
+which runs the built-in behaviour and then the plugins' handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from response_bot.extensions.registry import Registry
+from response_bot.incidents.channels import IncidentChannels
+from response_bot.incidents.service import IncidentService
+from response_bot.slack.background import Background
+from response_bot.slack.commands import addressed_to
+from response_bot.slack.extension_runner import ExtensionRunner
+from response_bot.slack.home import HomeTab
+
+HUMAN_MESSAGES = (None, "thread_broadcast", "file_share")
+Builtin = Callable[..., Awaitable[None]]
+
+
+async def on_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    incidents: IncidentService = context["incidents"]
+    extensions: ExtensionRunner = context["extensions"]
+    background: Background = context["background"]
+    if event.get("subtype") not in HUMAN_MESSAGES or event.get("bot_id"):
+        return
+    text = event.get("text") or ""
+    if addressed_to(text, context.bot_user_id or "") is not None:
+        return  # a command: the app_mention for the same message runs it
+    if not any(extensions.registry.matching_keywords(text)):
+        return  # the common case costs no database work
+    incident = await incidents.by_channel(event["channel"])
+    if incident is not None:
+        background.spawn(extensions.keywords(incident, event), None)
+
+
+async def on_rename(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    channels: IncidentChannels = context["channels"]
+    channel = event.get("channel") or {}
+    if channel.get("id") and channel.get("name"):
+        await channels.renamed(channel["id"], channel["name"])
+
+
+async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    home: HomeTab = context["home"]
+    background: Background = context["background"]
+    if event.get("tab") == "home":
+        background.spawn(home.publish(event["user"]), None)
+
+
+BUILTINS: dict[str, Builtin] = {
+    "message": on_message,
+    "channel_rename": on_rename,
+    "group_rename": on_rename,
+    "app_home_opened": on_home_opened,
+}
+
+
+def register(app: AsyncApp, registry: Registry) -> None:
+    for event_type in sorted(set(BUILTINS) | set(registry.events)):
+        app.event(event_type)(_listener(BUILTINS.get(event_type), bool(registry.events.get(event_type))))
+
+
+def _listener(builtin: Builtin | None, has_plugins: bool) -> Callable[..., Awaitable[None]]:
+    async def listener(
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        extensions: ExtensionRunner,
+        background: Background,
+    ) -> None:
+        if builtin is not None:
+            await builtin(event, context)
+        if has_plugins:
+            background.spawn(extensions.event(event), None)
+
+    return listener

@@ -1,0 +1,129 @@
+"""The summary and impact prompts: Change (a modal), and Yes/No on a proposed replacement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from response_bot.errors import StorageUnavailable
+from response_bot.incidents.errors import InvalidInput
+from response_bot.incidents.proposals import Proposals
+from response_bot.incidents.service import IncidentService
+from response_bot.slack import forms
+from response_bot.slack.announcer import Announcer
+from response_bot.slack.background import Background
+from response_bot.slack.blocks import commands as command_blocks
+from response_bot.slack.blocks import modals
+from response_bot.slack.ids import Action, Block, Callback
+from response_bot.slack.metadata import ProposalRef, TextRef
+from response_bot.slack.recipients import Recipient, Replies
+from response_bot.users.models import UserRef
+
+
+def register(app: AsyncApp) -> None:
+    app.action(Action.CHANGE_TEXT)(open_change_modal)
+    app.view_submission(Callback.CHANGE_TEXT)(submit_change)
+    app.action(Action.ACCEPT_PROPOSAL)(accept_proposal)
+    app.action(Action.DECLINE_PROPOSAL)(decline_proposal)
+
+
+async def open_change_modal(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    incidents: IncidentService,
+    background: Background,
+) -> None:
+    await ack()
+    ref = TextRef.decode(action.get("value"))
+
+    async def open_modal() -> None:
+        incident = await incidents.get(ref.incident_id)
+        view = modals.change_text(incident.id, ref.field, getattr(incident, ref.field), metadata=ref.encode())
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    background.spawn(open_modal(), Recipient.from_body(body))
+
+
+async def submit_change(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    incidents: IncidentService,
+    announcer: Announcer,
+    background: Background,
+) -> None:
+    ref = TextRef.decode(view.get("private_metadata"))
+    user_id = body["user"]["id"]
+    text = forms.text_value(view, Block.TEXT) or ""
+    try:
+        change = await incidents.set_text(
+            ref.incident_id, ref.field, text, actor=UserRef(user_id), key=f"view:{view['id']}"
+        )
+    except (InvalidInput, StorageUnavailable) as error:
+        await ack(response_action="errors", errors={Block.TEXT: error.message})
+        return
+    await ack()
+    if change.any:
+        recipient = Recipient(user_id, ref.channel_id)
+        background.spawn(announcer.text_changed(change, ref.field, user_id), recipient)
+
+
+async def accept_proposal(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    incidents: IncidentService,
+    proposals: Proposals,
+    announcer: Announcer,
+    replies: Replies,
+    background: Background,
+) -> None:
+    await ack()
+    ref = ProposalRef.decode(action.get("value"))
+    user_id = body["user"]["id"]
+    response_url = body.get("response_url")
+
+    async def accept() -> None:
+        proposal = await proposals.take(ref.proposal_id)
+        if proposal is None:
+            if response_url:
+                await replies.replace(response_url, "That proposal was already answered.")
+            return
+        change = await incidents.set_text(
+            proposal.incident_id, proposal.field, proposal.text, actor=UserRef(user_id)
+        )
+        if response_url:
+            await replies.replace(
+                response_url,
+                command_blocks.text_updated(proposal.field, getattr(change.incident, proposal.field)),
+            )
+        await announcer.changed(change, user_id)
+
+    background.spawn(accept(), Recipient.from_body(body))
+
+
+async def decline_proposal(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    proposals: Proposals,
+    replies: Replies,
+    background: Background,
+) -> None:
+    await ack()
+    ref = ProposalRef.decode(action.get("value"))
+    response_url = body.get("response_url")
+
+    async def decline() -> None:
+        proposal = await proposals.take(ref.proposal_id)
+        if response_url:
+            kept = (
+                f"Kept the current {proposal.field}." if proposal else "That proposal was already answered."
+            )
+            await replies.replace(response_url, kept)
+
+    background.spawn(decline(), Recipient.from_body(body))
