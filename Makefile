@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The browser tests drive Debian's Chromium through Playwright; Playwright never downloads one.
+chromium:
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null || \
+		(echo "installing Chromium for the browser tests"; apt-get install -y -q chromium >/dev/null || \
+		 sudo apt-get install -y -q chromium >/dev/null)
+
+test: lint chromium
 	$(BIN)/pytest
 
 clean:

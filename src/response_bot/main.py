@@ -21,23 +21,31 @@ from response_bot.extensions.context import Toolkit
 from response_bot.extensions.registry import Registry
 from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
+from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
 from response_bot.settings import Settings
 from response_bot.slack import headline_channel
 from response_bot.slack.announcer import Announcer
 from response_bot.slack.app import build_app, build_client, open_link
 from response_bot.slack.background import Background
+from response_bot.slack.capture import TimelineCapture
 from response_bot.slack.channel_setup import ChannelSetup
 from response_bot.slack.commands import CommandRunner
 from response_bot.slack.errors import ErrorReporter
 from response_bot.slack.extension_runner import ExtensionRunner
 from response_bot.slack.headlines import Headlines
 from response_bot.slack.home import HomeTab
+from response_bot.slack.membership import ChannelMembers
+from response_bot.slack.oidc import code_exchanger
 from response_bot.slack.profiles import SlackProfiles
 from response_bot.slack.recipients import Replies
 from response_bot.slack.workspace import Workspace, identify
+from response_bot.timeline.service import TimelineService
 from response_bot.users.service import UserService
+from response_bot.web.access import Access
+from response_bot.web.api import Api
 from response_bot.web.app import build_web_app, start_web
+from response_bot.web.auth import Anonymous, Authenticator, OidcClient, Signer, SignInWithSlack, TrustedProxy
 from response_bot.web.health import Health
 from response_bot.web.pages import Pages, templates
 
@@ -50,6 +58,7 @@ SHUTDOWN_GRACE_SECONDS = 8.0
 class Services:
     incidents: IncidentService
     users: UserService
+    timeline: TimelineService
 
 
 class Runtime:
@@ -91,11 +100,13 @@ class Runtime:
         proposals = Proposals(self.db)
         deliveries = Deliveries(self.db)
         users = UserService(self.db, SlackProfiles(client))
-        self.services = Services(incidents, users)
+        timeline = TimelineService(self.db)
+        self.services = Services(incidents, users, timeline)
         replies = Replies(client)
         reporter = ErrorReporter(replies)
         self.background = Background(reporter)
         doc_url = settings.incident_url
+        members = ChannelMembers(client)
         headlines = Headlines(
             client, incidents, self.workspace, channel_id, doc_url, extra_buttons=registry.headline_buttons
         )
@@ -129,14 +140,23 @@ class Runtime:
                 "replies": replies,
                 "commands": CommandRunner(toolkit, deliveries),
                 "extensions": ExtensionRunner(toolkit, incidents, deliveries),
-                "home": HomeTab(client, incidents, doc_url),
+                "home": HomeTab(client, incidents, members, doc_url),
+                "capture": TimelineCapture(
+                    client, incidents, timeline, self.workspace, settings.timeline_emoji
+                ),
             },
         )
 
+        queries = IncidentQueries(self.db)
+        access = Access(queries, members)
         health = Health(self.db, self._link_up)
-        pages = Pages(incidents, users, templates())
+        pages = Pages(queries, access, users, templates(), doc_url)
+        api = Api(queries, access, settings.api_token_list, doc_url)
+        auth = self._authenticator(users)
         self.web_runner, self.http_port = await start_web(
-            build_web_app(health=health, pages=pages), settings.http_host, settings.http_port
+            build_web_app(health=health, pages=pages, api=api, auth=auth),
+            settings.http_host,
+            settings.http_port,
         )
         self.handler = await open_link(
             app, settings.slack_app_token.get_secret_value(), settings.socket_ping_interval
@@ -146,6 +166,31 @@ class Runtime:
             channel_id,
             settings.public_url,
         )
+
+    def _authenticator(self, users: UserService) -> Authenticator:
+        settings = self.settings
+        if settings.web_auth == "proxy":
+            return TrustedProxy(settings.web_auth_header, users.id_for_email)
+        if settings.web_auth == "slack":
+            assert self.http is not None and self.workspace is not None
+            redirect_uri = f"{settings.public_url}/auth/callback"
+            oidc = OidcClient(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret.get_secret_value(),
+                team_id=self.workspace.team_id,
+                authorize_url=settings.slack_oidc_authorize_url,
+                redirect_uri=redirect_uri,
+                exchange=code_exchanger(
+                    settings.slack_api_url,
+                    self.http,
+                    settings.slack_client_id,
+                    settings.slack_client_secret.get_secret_value(),
+                    redirect_uri,
+                ),
+            )
+            signer = Signer(settings.web_session_secret.get_secret_value())
+            return SignInWithSlack(oidc, signer, secure_cookies=settings.public_url.startswith("https://"))
+        return Anonymous()
 
     async def _link_up(self) -> bool:
         return self.handler is not None and bool(await self.handler.client.is_connected())

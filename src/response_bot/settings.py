@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 README_HINT = "see README.md, 'Configuration'"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///response.db"
 _TOKEN_SHAPE = {
     "slack_bot_token": ("xoxb-", "the bot token from 'OAuth & Permissions'"),
@@ -60,6 +61,14 @@ class Settings(BaseSettings):
     incident_channel_invitees: str = ""
     incident_roles: str = "comms,scribe"
     response_plugins: str = ""
+    timeline_emoji: str = "pushpin"
+    web_auth: Literal["none", "proxy", "slack"] = "none"
+    web_auth_header: str = "X-Forwarded-Email"
+    slack_client_id: str = ""
+    slack_client_secret: SecretStr = SecretStr("")
+    web_session_secret: SecretStr = SecretStr("")
+    slack_oidc_authorize_url: str = "https://slack.com/openid/connect/authorize"
+    api_tokens: SecretStr = SecretStr("")
     # How long a listener may wait for the database before telling the user to try again.
     db_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
     # Socket Mode keep-alive; smaller values notice a dead link sooner.
@@ -94,6 +103,14 @@ class Settings(BaseSettings):
         value = value.strip().lstrip("#")
         if not value:
             raise ValueError("must name a channel (for example incidents) or give its ID")
+        return value
+
+    @field_validator("timeline_emoji")
+    @classmethod
+    def _emoji(cls, value: str) -> str:
+        value = value.strip().strip(":")
+        if not re.fullmatch(r"[a-z0-9_+'-]+", value):
+            raise ValueError("must be an emoji name such as pushpin (without colons)")
         return value
 
     @field_validator("incident_channel_invitees")
@@ -142,6 +159,35 @@ class Settings(BaseSettings):
         if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value
+
+    @model_validator(mode="after")
+    def _web_auth(self) -> Settings:
+        if self.web_auth == "none" and self.http_host not in LOOPBACK:
+            raise ValueError(
+                f"WEB_AUTH=none serves incident docs to anyone who can reach {self.http_host}; "
+                "set WEB_AUTH=slack or WEB_AUTH=proxy, or HTTP_HOST=127.0.0.1"
+            )
+        if self.web_auth == "slack":
+            missing = [
+                name
+                for name, value in (
+                    ("SLACK_CLIENT_ID", self.slack_client_id),
+                    ("SLACK_CLIENT_SECRET", self.slack_client_secret.get_secret_value()),
+                    ("WEB_SESSION_SECRET", self.web_session_secret.get_secret_value()),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"WEB_AUTH=slack needs {', '.join(missing)}")
+            if len(self.web_session_secret.get_secret_value()) < 32:
+                raise ValueError("WEB_SESSION_SECRET must be at least 32 characters (random)")
+        if not re.fullmatch(r"[A-Za-z0-9-]+", self.web_auth_header):
+            raise ValueError("WEB_AUTH_HEADER must be an HTTP header name")
+        return self
+
+    @property
+    def api_token_list(self) -> list[str]:
+        return _split(self.api_tokens.get_secret_value())
 
     @model_validator(mode="after")
     def _public_url(self) -> Settings:

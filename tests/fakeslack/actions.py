@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,24 @@ class Submission:
     closed: bool
 
 
+_TOKEN = re.compile(r"<(?:@|#|!|https?://|mailto:)[^<>]*>")
+
+
+def escape_typed(text: str) -> str:
+    """What Slack does to typed text: `&`, `<`, `>` become entities; mentions and links stay tokens."""
+    out, position = [], 0
+    for match in _TOKEN.finditer(text):
+        out.append(_entities(text[position : match.start()]))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(_entities(text[position:]))
+    return "".join(out)
+
+
+def _entities(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _user(user: User) -> dict[str, Any]:
     return {"id": user.id, "username": user.name, "name": user.name, "team_id": TEAM_ID}
 
@@ -61,7 +80,7 @@ async def slash(
         "user_id": user.id,
         "user_name": user.name,
         "command": command,
-        "text": text,
+        "text": escape_typed(text),
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": workspace.issue_response_url(slack.base_url, user.id, channel.id),
@@ -303,14 +322,21 @@ def _apply_view_ack(slack: FakeSlack, user: User, view: View, delivery: Delivery
 
 
 async def say(
-    slack: FakeSlack, user: User, channel: Channel, text: str, thread_ts: str | None = None
+    slack: FakeSlack,
+    user: User,
+    channel: Channel,
+    text: str,
+    thread_ts: str | None = None,
+    *,
+    raw: bool = False,
 ) -> Message:
     """Post a message as a person; Slack sends `message` (and `app_mention` when the bot is mentioned)."""
     workspace = slack.workspace
     if user.id not in channel.members:
         raise ClientRefused(f"{user.name} is not in #{channel.name}")
     message = workspace.add_message(
-        channel, Message(channel.id, workspace.ids.ts(), text, user=user.id, thread_ts=thread_ts)
+        channel,
+        Message(channel.id, workspace.ids.ts(), escape_typed(text), user=user.id, thread_ts=thread_ts),
     )
     event = {**message.to_api(), "client_msg_id": workspace.ids.token(), "user": user.id}
     workspace.emit_message(channel, dict(event))

@@ -34,6 +34,7 @@ class User:
     display_name: str = ""
     is_bot: bool = False
     deleted: bool = False
+    email: str = ""
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class User:
                 "display_name": self.display_name,
                 "real_name_normalized": self.real_name,
                 "display_name_normalized": self.display_name,
+                "email": self.email,
             },
         }
 

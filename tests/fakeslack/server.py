@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -11,9 +12,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from tests.fakeslack import actions, webapi
+from tests.fakeslack import actions, message_actions, webapi
 from tests.fakeslack import webapi_channels as _registers_more_methods  # noqa: F401
+from tests.fakeslack import webapi_history as _registers_history_methods  # noqa: F401
 from tests.fakeslack.model import BOT_USER_ID, Channel, Ephemeral, Message, SlackError, User, View
+from tests.fakeslack.oidc import SignIn
 from tests.fakeslack.socket import Delivery, SocketHub
 from tests.fakeslack.state import Call, Workspace
 
@@ -37,6 +40,7 @@ class FakeSlack:
         self.workspace = Workspace(self._emit_event)
         self.hub = SocketHub(self._notify)
         self.faults: list[Fault] = []
+        self.sign_in = SignIn(self.workspace)
         self.base_url = ""
         self._runner: web.AppRunner | None = None
 
@@ -47,6 +51,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link/", self.hub.handle_ws)
         app.router.add_post("/response_url/{key}", self._response_url)
+        app.router.add_get("/openid/connect/authorize", self.sign_in.authorize)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -84,7 +89,15 @@ class FakeSlack:
     def add_user(
         self, name: str, *, real_name: str = "", is_bot: bool = False, deleted: bool = False
     ) -> User:
-        user = User(self.workspace.ids.make("U"), name, real_name or name.title(), name, is_bot, deleted)
+        user = User(
+            self.workspace.ids.make("U"),
+            name,
+            real_name or name.title(),
+            name,
+            is_bot,
+            deleted,
+            email=f"{name}@example.com",
+        )
         self.workspace.users[user.id] = user
         return user
 
@@ -229,9 +242,14 @@ class FakeSlack:
                     args[key] = json.loads(args[key])
                 except ValueError:
                     return self._reply(name, args, {"ok": False, "error": "invalid_json"})
-        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ").strip() or args.pop(
-            "token", ""
-        )
+        authorization = request.headers.get("Authorization") or ""
+        if authorization.startswith("Basic "):
+            # OAuth-style client credentials (openid.connect.token takes them this way or as form fields)
+            client_id, _, client_secret = base64.b64decode(authorization[6:]).decode().partition(":")
+            args.setdefault("client_id", client_id)
+            args.setdefault("client_secret", client_secret)
+            authorization = ""
+        token = authorization.removeprefix("Bearer ").strip() or args.pop("token", "")
         args.pop("team_id", None)
         fault = self._take_fault(name)
         if fault is not None:
@@ -249,6 +267,8 @@ class FakeSlack:
     async def _dispatch(self, name: str, token: str, args: dict[str, Any]) -> dict[str, Any]:
         if name == "apps.connections.open":
             return self._connections_open(token)
+        if name.startswith("openid.connect."):
+            return self.sign_in.api(name, token, args)
         found = webapi.METHODS.get(name)
         if found is None:
             return {"ok": False, "error": "unknown_method"}
@@ -340,8 +360,32 @@ class FakeSlack:
     ) -> actions.Submission:
         return await actions.submit(self, user, view, entered)
 
-    async def say(self, user: User, channel: Channel, text: str, thread_ts: str | None = None) -> Message:
-        return await actions.say(self, user, channel, text, thread_ts)
+    async def say(
+        self, user: User, channel: Channel, text: str, thread_ts: str | None = None, *, raw: bool = False
+    ) -> Message:
+        """`raw`: the text is already Slack markup (as an API client could post it), not typed."""
+        return await actions.say(self, user, channel, text, thread_ts, raw=raw)
+
+    async def pin(self, user: User, message: Message) -> None:
+        await message_actions.pin(self, user, message)
+
+    async def unpin(self, user: User, message: Message) -> None:
+        await message_actions.unpin(self, user, message)
+
+    async def react(self, user: User, message: Message, name: str) -> None:
+        await message_actions.react(self, user, message, name)
+
+    async def unreact(self, user: User, message: Message, name: str) -> None:
+        await message_actions.unreact(self, user, message, name)
+
+    async def edit(self, user: User, message: Message, text: str) -> None:
+        await message_actions.edit(self, user, message, text)
+
+    async def delete(self, user: User, message: Message) -> None:
+        await message_actions.delete(self, user, message)
+
+    async def message_shortcut(self, user: User, message: Message, callback_id: str) -> Delivery:
+        return await message_actions.message_shortcut(self, user, message, callback_id)
 
     async def click_view(self, user: User, view: View, action_id: str) -> Delivery:
         return await actions.click_view(self, user, view, action_id)

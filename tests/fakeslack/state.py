@@ -169,6 +169,12 @@ class Workspace:
             }
         )
 
+    def permalink(self, message: Message) -> str:
+        link = f"https://fake-workspace.slack.com/archives/{message.channel}/p{message.ts.replace('.', '')}"
+        if message.thread_ts and message.thread_ts != message.ts:
+            link += f"?thread_ts={message.thread_ts}&cid={message.channel}"
+        return link
+
     def bot_message_event(self, message: Message) -> dict[str, Any]:
         data = message.to_api()
         data["bot_id"] = BOT_ID

@@ -40,7 +40,9 @@ def test_defaults_are_an_embedded_database_and_loopback_docs() -> None:
 
 
 def test_public_url_for_a_wildcard_host_uses_localhost_and_drops_trailing_slash() -> None:
-    assert settings(http_host="0.0.0.0", http_port=9000).public_url == "http://localhost:9000"
+    assert (
+        settings(http_host="0.0.0.0", http_port=9000, web_auth="proxy").public_url == "http://localhost:9000"
+    )
     assert settings(public_url="https://response.internal/").public_url == "https://response.internal"
 
 
@@ -74,3 +76,27 @@ def test_a_missing_token_is_named() -> None:
 
 def test_tokens_never_appear_in_the_settings_repr() -> None:
     assert "xoxb-123" not in repr(settings())
+
+
+def test_open_docs_are_refused_off_loopback() -> None:
+    with pytest.raises(
+        ConfigError, match=r"WEB_AUTH=none serves incident docs to anyone who can reach 0\.0\.0\.0"
+    ):
+        settings(http_host="0.0.0.0")
+
+
+def test_sign_in_with_slack_needs_its_client_and_a_long_session_secret() -> None:
+    with pytest.raises(ConfigError, match="WEB_AUTH=slack needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET"):
+        settings(web_auth="slack")
+    with pytest.raises(ConfigError, match="WEB_SESSION_SECRET must be at least 32"):
+        settings(web_auth="slack", slack_client_id="1.2", slack_client_secret="s", web_session_secret="short")
+    ok = settings(
+        web_auth="slack", slack_client_id="1.2", slack_client_secret="s", web_session_secret="x" * 32
+    )
+    assert ok.web_auth == "slack"
+
+
+def test_api_tokens_are_a_comma_separated_secret() -> None:
+    s = settings(api_tokens="alpha, beta")
+    assert s.api_token_list == ["alpha", "beta"]
+    assert "alpha" not in repr(s)

@@ -8,6 +8,7 @@ import re
 from response_bot.api import CommandError, IncidentContext, incident_command
 from response_bot.incidents.models import Severity, Status
 from response_bot.slack.blocks import commands as replies
+from response_bot.slack.blocks.text import readable
 from response_bot.users.models import UserRef
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -32,19 +33,21 @@ async def show_help(ctx: IncidentContext) -> None:
 
 
 async def _text_field(ctx: IncidentContext, field: str) -> None:
-    if not ctx.args.strip():
+    # Summaries and impacts are plain text, whether typed in a modal or after a command.
+    text = readable(ctx.args)
+    if not text.strip():
         await ctx.reply(
             f"Current {field} of Incident {ctx.incident.id}", blocks=replies.current_text(ctx.incident, field)
         )
         return
     if getattr(ctx.incident, field):
-        proposal = await ctx.toolkit.proposals.propose(ctx.incident.id, field, ctx.args, ctx.actor.slack_id)
+        proposal = await ctx.toolkit.proposals.propose(ctx.incident.id, field, text, ctx.actor.slack_id)
         await ctx.reply(
             f"Replace the {field}?", blocks=replies.proposal(ctx.incident, field, proposal.text, proposal.id)
         )
         return
     await ctx.publish(
-        await ctx.incidents.set_text(ctx.incident.id, field, ctx.args, actor=ctx.actor, key=ctx.key)
+        await ctx.incidents.set_text(ctx.incident.id, field, text, actor=ctx.actor, key=ctx.key)
     )
 
 
@@ -136,7 +139,7 @@ async def action(ctx: IncidentContext) -> None:
 
 @incident_command(["rename"], helptext="Rename the incident channel: rename <name>")
 async def rename(ctx: IncidentContext) -> None:
-    await ctx.publish(await ctx.toolkit.rename_channel(ctx.incident, ctx.args))
+    await ctx.publish(await ctx.toolkit.rename_channel(ctx.incident, readable(ctx.args)))
 
 
 @incident_command(["duration"], helptext="How long has this incident been running?")

@@ -67,6 +67,7 @@ def create_engine(url: str, *, connect_timeout: float = 2.0) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     connect_args: dict[str, Any] = {"timeout": connect_timeout, "command_timeout": 30}
     return create_async_engine(
@@ -80,12 +81,20 @@ def create_engine(url: str, *, connect_timeout: float = 2.0) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin); savepoints need it too.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the web pages read while a listener writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # SQLite has no SELECT … FOR UPDATE; taking the write lock when a transaction starts makes a
+    # read-then-write (merging timeline sources, claiming a channel) safe against a concurrent one.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def dialect_name(session: AsyncSession) -> str:

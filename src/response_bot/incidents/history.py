@@ -1,12 +1,14 @@
-"""The words of automatic timeline entries. Mentions stay in Slack's `<@U…>` form; renderers resolve them."""
+"""The words of automatic timeline entries, in Slack markup (see response_bot.text): mentions stay
+`<@U…>` tokens that renderers resolve, and people's plain text is escaped."""
 
 from __future__ import annotations
 
 from response_bot.incidents.models import Severity, Status
+from response_bot.text import as_markup
 
 
 def _quote(text: str | None) -> str:
-    return f"“{text}”" if text else "nothing"
+    return f"“{as_markup(text)}”" if text else "nothing"
 
 
 def title_changed(old: str, new: str) -> str:
@@ -14,11 +16,10 @@ def title_changed(old: str, new: str) -> str:
 
 
 def text_changed(field: str, old: str | None, new: str | None) -> str:
-    if not old:
-        return f"{field.capitalize()} set: {new}"
     if not new:
         return f"{field.capitalize()} cleared"
-    return f"{field.capitalize()} changed to: {new}"
+    verb = "set" if not old else "changed to"
+    return f"{field.capitalize()} {verb}: {as_markup(new)}"
 
 
 def severity_changed(old: Severity | None, new: Severity | None) -> str:

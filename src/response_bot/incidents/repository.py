@@ -10,7 +10,7 @@ from response_bot.incidents.errors import IncidentNotFound
 from response_bot.incidents.models import Incident, IncidentRole, Status
 
 
-def _with_people() -> Select[Incident]:
+def with_people() -> Select[Incident]:
     return select(Incident).options(
         selectinload(Incident.reporter),
         selectinload(Incident.lead),
@@ -19,7 +19,7 @@ def _with_people() -> Select[Incident]:
 
 
 async def get(session: AsyncSession, incident_id: int, *, for_update: bool = False) -> Incident:
-    statement = _with_people().where(Incident.id == incident_id).execution_options(populate_existing=True)
+    statement = with_people().where(Incident.id == incident_id).execution_options(populate_existing=True)
     if for_update:
         statement = statement.with_for_update(of=Incident)
     incident = (await session.execute(statement)).scalar_one_or_none()
@@ -29,7 +29,7 @@ async def get(session: AsyncSession, incident_id: int, *, for_update: bool = Fal
 
 
 async def by_declare_key(session: AsyncSession, declare_key: str) -> Incident | None:
-    statement = _with_people().where(Incident.declare_key == declare_key)
+    statement = with_people().where(Incident.declare_key == declare_key)
     return (await session.execute(statement)).scalar_one_or_none()
 
 
@@ -40,13 +40,13 @@ async def add(session: AsyncSession, incident: Incident) -> Incident:
 
 
 async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
-    statement = _with_people().where(Incident.channel_id == channel_id)
+    statement = with_people().where(Incident.channel_id == channel_id)
     return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def open_incidents(session: AsyncSession, limit: int = 50) -> list[Incident]:
     statement = (
-        _with_people()
+        with_people()
         .where(Incident.status.not_in([Status.RESOLVED, Status.REPORTED]))
         .order_by(Incident.severity.asc().nulls_last(), Incident.declared_at.desc())
         .limit(limit)

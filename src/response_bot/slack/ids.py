@@ -16,6 +16,12 @@ class Callback(enum.StrEnum):
     CHANGE_TEXT = "incident_change_text"
 
 
+class Shortcut(enum.StrEnum):
+    """Message shortcut callback ids (also in manifest.json)."""
+
+    ADD_TO_TIMELINE = "timeline_add"
+
+
 class Action(enum.StrEnum):
     """Button and element action ids."""
 

@@ -29,3 +29,13 @@ class SlackProfiles:
             is_bot=bool(user.get("is_bot")),
             deleted=bool(user.get("deleted")),
         )
+
+    async def find_by_email(self, email: str) -> str | None:
+        try:
+            response = await self._client.users_lookupByEmail(email=email)
+        except SlackApiError as error:
+            if error.response.get("error") == "users_not_found":
+                return None
+            raise
+        user = response["user"]
+        return None if user.get("deleted") or user.get("is_bot") else str(user["id"])

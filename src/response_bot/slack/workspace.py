@@ -15,9 +15,12 @@ class Workspace:
     url: str
     scopes: frozenset[str]
 
-    def permalink(self, channel_id: str, ts: str) -> str:
-        """Slack's permalink format, built locally so declaring needs no `chat.getPermalink` call."""
-        return f"{self.url.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
+    def permalink(self, channel_id: str, ts: str, thread_ts: str | None = None) -> str:
+        """Slack's permalink format, built locally so no `chat.getPermalink` call is needed."""
+        link = f"{self.url.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
+        if thread_ts and thread_ts != ts:
+            link += f"?thread_ts={thread_ts}&cid={channel_id}"
+        return link
 
 
 async def identify(client: AsyncWebClient) -> Workspace:

@@ -46,6 +46,14 @@ class TimelineEntry(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # A captured message's identity ("msg:<channel>:<ts>"): one message is one entry.
     source_key: Mapped[str | None] = mapped_column(String(96), unique=True, nullable=True)
+    permalink: Mapped[str | None] = mapped_column(String(512), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def sources(self) -> list[str]:
+        """How a captured message got here: pin, reaction, shortcut (a message can have several)."""
+        return list((self.data or {}).get("sources", []))
 
     author: Mapped[User | None] = relationship(lazy="raise")

@@ -49,3 +49,10 @@ async def without_profile(session: AsyncSession, slack_ids: Iterable[str]) -> li
     )
     fetched = set(result.scalars())
     return [slack_id for slack_id in ids if slack_id not in fetched]
+
+
+async def many(session: AsyncSession, slack_ids: Iterable[str]) -> list[User]:
+    ids = list(set(slack_ids))
+    if not ids:
+        return []
+    return list((await session.execute(select(User).where(User.slack_id.in_(ids)))).scalars())

@@ -19,6 +19,8 @@ class ProfileSource(Protocol):
 
     async def fetch(self, slack_id: str) -> UserRef | None: ...
 
+    async def find_by_email(self, email: str) -> str | None: ...
+
 
 class UserService:
     def __init__(self, db: Database, source: ProfileSource) -> None:
@@ -59,3 +61,20 @@ class UserService:
             is_bot=stored.is_bot,
             deleted=stored.deleted,
         )
+
+    async def labels(self, slack_ids: Iterable[str], *, fetch_timeout: float = 1.5) -> dict[str, str]:
+        """Display names for these users, fetching unknown profiles from Slack within a time budget."""
+        wanted = list(dict.fromkeys(slack_ids))
+        if not wanted:
+            return {}
+        try:
+            async with asyncio.timeout(fetch_timeout):
+                await self.complete_profiles(wanted)
+        except Exception as error:  # names are a nicety; pages must still render
+            log.info("profiles not refreshed: %s", error)
+        async with self._db.transaction() as session:
+            found = await repository.many(session, wanted)
+        return {user.slack_id: user.label for user in found}
+
+    async def id_for_email(self, email: str) -> str | None:
+        return await self._source.find_by_email(email)

@@ -1,4 +1,4 @@
-"""The aiohttp application: routes, security headers, error pages."""
+"""The aiohttp application: routes, who is reading, security headers, error pages."""
 
 from __future__ import annotations
 
@@ -7,25 +7,37 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from response_bot.errors import StorageUnavailable
+from response_bot.web.api import Api
+from response_bot.web.auth import VIEWER, Authenticator, Denied
 from response_bot.web.health import Health
 from response_bot.web.pages import Pages
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
 }
+OPEN_PATHS = ("/healthz", "/login", "/auth/callback")
 
 
-def build_web_app(*, health: Health, pages: Pages) -> web.Application:
+def build_web_app(*, health: Health, pages: Pages, api: Api, auth: Authenticator) -> web.Application:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
+            # The API checks its own tokens; pages need a reader.
+            if not request.path.startswith(OPEN_PATHS) and not request.path.startswith("/api/"):
+                request[VIEWER] = await auth.viewer(request)
             response = await handler(request)
+        except Denied as denied:
+            response = denied.response
+        except web.HTTPException as http:
+            http.headers.update(SECURITY_HEADERS)
+            raise
         except StorageUnavailable as error:
             response = pages.render(
                 "error.html", status=503, title="Try again shortly", message=error.message
@@ -35,7 +47,11 @@ def build_web_app(*, health: Health, pages: Pages) -> web.Application:
 
     app = web.Application(middlewares=[guard])
     app.router.add_get("/healthz", health.handle)
+    app.router.add_get("/", pages.index)
     app.router.add_get(r"/incidents/{incident_id:\d+}", pages.incident)
+    app.router.add_get(r"/incidents/{incident_id:\d+}/report.md", pages.report)
+    app.router.add_routes(api.routes)
+    app.router.add_routes(auth.routes)
     return app
 
 

@@ -1,20 +1,23 @@
-"""Server-rendered pages (Jinja2, autoescaped)."""
+"""Server-rendered pages (Jinja2, autoescaped): the incident list, an incident's doc, its report."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
 
 from response_bot.incidents.errors import IncidentNotFound
-from response_bot.incidents.models import NO_SEVERITY_EMOJI, format_duration
-from response_bot.incidents.service import IncidentService
+from response_bot.incidents.models import NO_SEVERITY_EMOJI, Severity, Status, format_duration
+from response_bot.incidents.queries import IncidentQueries, IncidentRecord
+from response_bot.text import as_markup
 from response_bot.users.service import UserService
-
-log = logging.getLogger(__name__)
+from response_bot.web import report
+from response_bot.web.access import Access, filters_from, incident_id
+from response_bot.web.auth import VIEWER, Viewer
+from response_bot.web.markup import mentioned_users, to_html
 
 
 def templates() -> jinja2.Environment:
@@ -25,7 +28,7 @@ def templates() -> jinja2.Environment:
     )
     env.filters["when"] = _when
     env.filters["duration"] = format_duration
-    env.globals["no_severity_emoji"] = NO_SEVERITY_EMOJI
+    env.globals.update(no_severity_emoji=NO_SEVERITY_EMOJI, statuses=list(Status), severities=list(Severity))
     return env
 
 
@@ -33,27 +36,74 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%a %d %b %Y, %H:%M UTC") if moment else "—"
 
 
+def _people_in(record: IncidentRecord) -> Iterable[str]:
+    yield from (u.slack_id for u in record.participants)
+    for entry in record.entries:
+        yield from mentioned_users(entry.text)
+    for action in record.followups:
+        yield action.created_by.slack_id
+        yield from mentioned_users(action.text)
+
+
 class Pages:
-    def __init__(self, incidents: IncidentService, users: UserService, env: jinja2.Environment) -> None:
-        self._incidents = incidents
+    def __init__(
+        self,
+        queries: IncidentQueries,
+        access: Access,
+        users: UserService,
+        env: jinja2.Environment,
+        doc_url: Callable[[int], str],
+    ) -> None:
+        self._queries = queries
+        self._access = access
         self._users = users
         self._env = env
+        self._doc_url = doc_url
 
     def render(self, name: str, status: int = 200, **values: object) -> web.Response:
         body = self._env.get_template(name).render(**values)
         return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
+    def not_found(self, error: IncidentNotFound) -> web.Response:
+        return self.render("error.html", status=404, title="Not found", message=error.message)
+
+    async def index(self, request: web.Request) -> web.Response:
+        viewer: Viewer = request[VIEWER]
+        filters = filters_from(request.query)
+        page = await self._queries.search(filters, await self._access.private_ids(viewer))
+        kept = {k: v for k, v in request.query.items() if k in ("status", "severity", "q") and v}
+
+        def page_link(number: int) -> str:
+            return "/?" + urlencode({**kept, "page": number})
+
+        return self.render("list.html", page=page, filters=filters, page_link=page_link, viewer=viewer)
+
     async def incident(self, request: web.Request) -> web.Response:
-        incident_id = int(request.match_info["incident_id"])
         try:
-            incident = await self._incidents.get(incident_id)
+            record = await self._access.record(request[VIEWER], incident_id(request))
         except IncidentNotFound as error:
-            return self.render("error.html", status=404, title="Not found", message=error.message)
-        people = [incident.reporter.slack_id] + ([incident.lead.slack_id] if incident.lead else [])
+            return self.not_found(error)
+        names = await self._users.labels(_people_in(record))
+        return self.render(
+            "incident.html",
+            record=record,
+            incident=record.incident,
+            names=names,
+            slack=lambda markup: to_html(markup, names),
+            plain=lambda text: to_html(as_markup(text or ""), names),
+        )
+
+    async def report(self, request: web.Request) -> web.Response:
         try:
-            async with asyncio.timeout(1.5):
-                if await self._users.complete_profiles(people):
-                    incident = await self._incidents.get(incident_id)
-        except Exception as error:  # names are a nicety; the page must still render
-            log.info("profiles not refreshed for incident %s: %s", incident_id, error)
-        return self.render("incident.html", incident=incident)
+            record = await self._access.record(request[VIEWER], incident_id(request))
+        except IncidentNotFound as error:
+            return self.not_found(error)
+        names = await self._users.labels(_people_in(record))
+        text = report.markdown(record, names, self._doc_url(record.incident.id))
+        filename = f"incident-{record.incident.id}-report.md"
+        return web.Response(
+            text=text,
+            content_type="text/markdown",
+            charset="utf-8",
+            headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from response_bot.incidents.models import Incident, format_duration
-from response_bot.slack.blocks.text import Block, button, escape, mention, section, truncate
+from response_bot.slack.blocks.text import Block, button, escape, inert, mention, section, truncate
 from response_bot.slack.ids import Action
 from response_bot.slack.metadata import ProposalRef, TextRef
 
@@ -66,8 +66,10 @@ def text_updated(field: str, value: str | None) -> str:
     return f"*The {field} is now:*\n{truncate(escape(value), 2900)}"
 
 
-def status_update(incident: Incident, author_id: str, text: str) -> str:
-    return f"📣 *Update on Incident {incident.id}* from {mention(author_id)}:\n{truncate(escape(text), 3500)}"
+def status_update(incident: Incident, author_id: str, markup: str) -> str:
+    return (
+        f"📣 *Update on Incident {incident.id}* from {mention(author_id)}:\n{truncate(inert(markup), 3500)}"
+    )
 
 
 def duration(incident: Incident) -> str:

@@ -6,12 +6,22 @@ import re
 from datetime import datetime
 from typing import Any
 
+from response_bot.text import as_markup
+
 Block = dict[str, Any]
 
 
 def escape(text: str) -> str:
-    """Neutralise Slack's control characters so `<!channel>` or `<https://x|y>` stay inert text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain text for mrkdwn: `<!channel>` or `<https://x|y>` typed in a modal stay inert text."""
+    return as_markup(text)
+
+
+def inert(markup: str) -> str:
+    """Slack markup a person wrote, echoed without its powers: no pings, no disguised links.
+
+    Typed `<`, `>` and `&` are entities already; only tokens still have raw angle brackets.
+    """
+    return markup.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from response_bot.extensions.registry import Registry
-from response_bot.slack.listeners import commands, declare, events, extensions, fields, headline
+from response_bot.slack.listeners import commands, declare, events, extensions, fields, headline, timeline
 
 
 def register_all(app: AsyncApp, registry: Registry) -> None:
-    for module in (declare, headline, commands, fields):
+    for module in (declare, headline, commands, fields, timeline):
         module.register(app)
     events.register(app, registry)
     extensions.register(app, registry)

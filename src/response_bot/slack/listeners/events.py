@@ -1,4 +1,5 @@
-"""Events: plain messages (keywords), channel renames, App Home, and plugins' event types.
+"""Events: messages (keywords, edits), pins and reactions (the timeline), channel renames, App Home,
+and plugins' event types.
 
 Bolt runs only the first listener that matches, so each event type has exactly one listener here,
 which runs the built-in behaviour and then the plugins' handlers.
@@ -15,6 +16,7 @@ from response_bot.extensions.registry import Registry
 from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.service import IncidentService
 from response_bot.slack.background import Background
+from response_bot.slack.capture import TimelineCapture
 from response_bot.slack.commands import addressed_to
 from response_bot.slack.extension_runner import ExtensionRunner
 from response_bot.slack.home import HomeTab
@@ -27,7 +29,15 @@ async def on_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
     incidents: IncidentService = context["incidents"]
     extensions: ExtensionRunner = context["extensions"]
     background: Background = context["background"]
-    if event.get("subtype") not in HUMAN_MESSAGES or event.get("bot_id"):
+    capture: TimelineCapture = context["capture"]
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        await capture.changed(event)
+        return
+    if subtype == "message_deleted":
+        await capture.deleted(event)
+        return
+    if subtype not in HUMAN_MESSAGES or event.get("bot_id"):
         return
     text = event.get("text") or ""
     if addressed_to(text, context.bot_user_id or "") is not None:
@@ -53,8 +63,19 @@ async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> No
         background.spawn(home.publish(event["user"]), None)
 
 
+def _capture(method: str) -> Builtin:
+    async def handle(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await getattr(context["capture"], method)(event)
+
+    return handle
+
+
 BUILTINS: dict[str, Builtin] = {
     "message": on_message,
+    "pin_added": _capture("pinned"),
+    "pin_removed": _capture("unpinned"),
+    "reaction_added": _capture("reacted"),
+    "reaction_removed": _capture("unreacted"),
     "channel_rename": on_rename,
     "group_rename": on_rename,
     "app_home_opened": on_home_opened,

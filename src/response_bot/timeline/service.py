@@ -1,0 +1,115 @@
+"""Capturing Slack messages onto an incident's timeline, and keeping them in step with edits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from response_bot.db.base import utcnow
+from response_bot.db.engine import Database
+from response_bot.timeline import repository
+from response_bot.timeline.models import EntryKind, TimelineEntry
+from response_bot.users import repository as users
+from response_bot.users.models import UserRef
+
+
+@dataclass(frozen=True)
+class CapturedMessage:
+    """A Slack message as it was posted: where, when (its ts), who, what (raw text) and a link to it."""
+
+    channel_id: str
+    ts: str
+    user_id: str | None
+    text: str
+    permalink: str | None = None
+    thread_ts: str | None = None
+
+    @property
+    def key(self) -> str:
+        return message_key(self.channel_id, self.ts)
+
+    @property
+    def posted_at(self) -> datetime:
+        return datetime.fromtimestamp(float(self.ts), UTC)
+
+
+def message_key(channel_id: str, ts: str) -> str:
+    return f"msg:{channel_id}:{ts}"
+
+
+class TimelineService:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def entries(self, incident_id: int) -> list[TimelineEntry]:
+        async with self._db.transaction() as session:
+            return await repository.for_incident(session, incident_id)
+
+    async def capture(self, incident_id: int, message: CapturedMessage, source: str) -> bool:
+        """Put a message on the timeline (once, however many ways it is captured); True if it is new."""
+        try:
+            return await self._capture(incident_id, message, source)
+        except IntegrityError:
+            # A pin and a reaction for the same message arrived together and the other one inserted
+            # first; now the entry exists and this source is merged into it.
+            return await self._capture(incident_id, message, source)
+
+    async def _capture(self, incident_id: int, message: CapturedMessage, source: str) -> bool:
+        async with self._db.transaction() as session:
+            entry = await self._by_key(session, message.key)
+            if entry is not None:
+                sources = entry.sources
+                if source not in sources or entry.deleted_at is not None:
+                    entry.data = {**(entry.data or {}), "sources": sorted({*sources, source})}
+                return False
+            author = await users.upsert(session, UserRef(message.user_id)) if message.user_id else None
+            repository.add(
+                session,
+                incident_id,
+                EntryKind.MESSAGE,
+                message.text,
+                occurred_at=message.posted_at,
+                author_id=author.id if author else None,
+                data={"sources": [source], "thread_ts": message.thread_ts},
+                source_key=message.key,
+            ).permalink = message.permalink
+            return True
+
+    async def release(self, channel_id: str, ts: str, source: str) -> bool:
+        """Undo one way of capturing (an unpin); the entry goes when nothing keeps it. True if removed."""
+        async with self._db.transaction() as session:
+            entry = await self._by_key(session, message_key(channel_id, ts))
+            if entry is None or source not in entry.sources:
+                return False
+            remaining = [s for s in entry.sources if s != source]
+            if remaining:
+                entry.data = {**(entry.data or {}), "sources": remaining}
+                return False
+            await session.delete(entry)
+            return True
+
+    async def edited(self, channel_id: str, ts: str, text: str) -> bool:
+        async with self._db.transaction() as session:
+            entry = await self._by_key(session, message_key(channel_id, ts))
+            if entry is None or entry.text == text:
+                return False
+            entry.text, entry.edited_at = text, self._clock()
+            return True
+
+    async def deleted(self, channel_id: str, ts: str) -> bool:
+        async with self._db.transaction() as session:
+            entry = await self._by_key(session, message_key(channel_id, ts))
+            if entry is None or entry.deleted_at is not None:
+                return False
+            entry.deleted_at = self._clock()
+            return True
+
+    async def _by_key(self, session: AsyncSession, key: str) -> TimelineEntry | None:
+        statement = select(TimelineEntry).where(TimelineEntry.source_key == key).with_for_update()
+        return (await session.execute(statement)).scalar_one_or_none()

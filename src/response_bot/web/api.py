@@ -1,0 +1,143 @@
+"""The read-only JSON API under /api/v1, for dashboards and reporting; bearer tokens from API_TOKENS.
+
+Tokens are service credentials, not people, so they see public incidents only.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from response_bot.followups.models import FollowUp
+from response_bot.incidents.errors import IncidentNotFound
+from response_bot.incidents.models import Incident
+from response_bot.incidents.queries import IncidentQueries
+from response_bot.timeline.models import TimelineEntry
+from response_bot.users.models import User
+from response_bot.web.access import Access, filters_from, incident_id
+from response_bot.web.auth import Viewer
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SERVICE = Viewer(None)
+
+
+def _user(user: User | None) -> dict[str, str] | None:
+    return None if user is None else {"id": user.slack_id, "name": user.label}
+
+
+def _time(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def incident_json(incident: Incident, doc_url: str) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "status": incident.status.value,
+        "severity": (
+            {"level": incident.severity.value, "name": incident.severity.name.lower()}
+            if incident.severity
+            else None
+        ),
+        "summary": incident.summary,
+        "impact": incident.impact,
+        "reporter": _user(incident.reporter),
+        "lead": _user(incident.lead),
+        "roles": {role: _user(user) for role, user in sorted(incident.holders.items())},
+        "declared_at": _time(incident.declared_at),
+        "started_at": _time(incident.started_at),
+        "resolved_at": _time(incident.resolved_at),
+        "duration_seconds": int(incident.duration().total_seconds()),
+        "channel": {"id": incident.channel_id, "name": incident.channel_name}
+        if incident.channel_id
+        else None,
+        "doc_url": doc_url,
+    }
+
+
+def entry_json(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "kind": entry.kind.value,
+        "occurred_at": _time(entry.occurred_at),
+        "author": _user(entry.author),
+        "text": entry.text,
+        "permalink": entry.permalink,
+        "edited_at": _time(entry.edited_at),
+        "deleted": entry.deleted_at is not None,
+    }
+
+
+def action_json(action: FollowUp) -> dict[str, Any]:
+    return {
+        "id": action.id,
+        "text": action.text,
+        "created_by": _user(action.created_by),
+        "created_at": _time(action.created_at),
+        "done": action.done,
+    }
+
+
+class Api:
+    def __init__(
+        self, queries: IncidentQueries, access: Access, tokens: Sequence[str], doc_url: Callable[[int], str]
+    ) -> None:
+        self._queries = queries
+        self._access = access
+        self._tokens = [t.encode() for t in tokens]
+        self._doc_url = doc_url
+
+    @property
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/api/v1/incidents", self._guard(self.incidents)),
+            web.get(r"/api/v1/incidents/{incident_id:\d+}", self._guard(self.incident)),
+            web.get(r"/api/v1/incidents/{incident_id:\d+}/timeline", self._guard(self.timeline)),
+            web.get(r"/api/v1/incidents/{incident_id:\d+}/actions", self._guard(self.actions)),
+        ]
+
+    def _guard(self, handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            given = request.headers.get("Authorization", "")
+            token = given[7:].strip().encode() if given.lower().startswith("bearer ") else b""
+            if not self._tokens:
+                return web.json_response({"error": "the API is off: set API_TOKENS"}, status=401)
+            if not token or not any(hmac.compare_digest(token, known) for known in self._tokens):
+                return web.json_response(
+                    {"error": "a valid bearer token is required"},
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="response"'},
+                )
+            try:
+                return await handler(request)
+            except IncidentNotFound as error:
+                return web.json_response({"error": error.message}, status=404)
+
+        return guarded
+
+    async def incidents(self, request: web.Request) -> web.Response:
+        filters = filters_from(request.query)
+        page = await self._queries.search(filters)
+        return web.json_response(
+            {
+                "items": [incident_json(i, self._doc_url(i.id)) for i in page.items],
+                "page": filters.page,
+                "per_page": filters.per_page,
+                "total": page.total,
+            }
+        )
+
+    async def incident(self, request: web.Request) -> web.Response:
+        record = await self._access.record(SERVICE, incident_id(request))
+        return web.json_response(incident_json(record.incident, self._doc_url(record.incident.id)))
+
+    async def timeline(self, request: web.Request) -> web.Response:
+        record = await self._access.record(SERVICE, incident_id(request))
+        return web.json_response({"items": [entry_json(e) for e in record.entries]})
+
+    async def actions(self, request: web.Request) -> web.Response:
+        record = await self._access.record(SERVICE, incident_id(request))
+        return web.json_response({"items": [action_json(a) for a in record.followups]})
