@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -23,6 +24,10 @@ from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
+from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
+from response_bot.notifications.service import Notifications
+from response_bot.scheduling.dispatcher import Dispatcher
+from response_bot.scheduling.ticker import Ticker
 from response_bot.settings import Settings
 from response_bot.slack import headline_channel
 from response_bot.slack.announcer import Announcer
@@ -36,6 +41,7 @@ from response_bot.slack.extension_runner import ExtensionRunner
 from response_bot.slack.headlines import Headlines
 from response_bot.slack.home import HomeTab
 from response_bot.slack.membership import ChannelMembers
+from response_bot.slack.notifier import Notifier
 from response_bot.slack.oidc import code_exchanger
 from response_bot.slack.profiles import SlackProfiles
 from response_bot.slack.recipients import Replies
@@ -74,6 +80,8 @@ class Runtime:
         self.workspace: Workspace | None = None
         self.services: Services | None = None
         self.registry: Registry | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.ticker: Ticker | None = None
         self.http_port: int = settings.http_port
 
     async def start(self) -> None:
@@ -95,7 +103,8 @@ class Runtime:
         channel_id = await headline_channel.resolve(client, settings.incident_channel)
 
         registry = self.registry = loader.load(settings.plugins)
-        incidents = IncidentService(self.db, roles=settings.roles)
+        notifications = Notifications(self.db, _plans(settings, registry))
+        incidents = IncidentService(self.db, roles=settings.roles, lifecycle=notifications)
         channels = IncidentChannels(self.db)
         proposals = Proposals(self.db)
         deliveries = Deliveries(self.db)
@@ -112,7 +121,13 @@ class Runtime:
         )
         setup = ChannelSetup(client, channels, self.workspace, doc_url, invitees=settings.invitees)
         announcer = Announcer(
-            client, headlines, setup, replies, doc_url, auto_create_channel=settings.auto_create_channel
+            client,
+            headlines,
+            setup,
+            replies,
+            doc_url,
+            auto_create_channel=settings.auto_create_channel,
+            nudge=self._nudge,
         )
         toolkit = Toolkit(
             client=client,
@@ -161,6 +176,30 @@ class Runtime:
         self.handler = await open_link(
             app, settings.slack_app_token.get_secret_value(), settings.socket_ping_interval
         )
+        # The outbox's own client never retries or sleeps by itself: the dispatcher reschedules.
+        outbox_client = AsyncWebClient(
+            token=client.token,
+            base_url=settings.slack_api_url,
+            session=self.http,
+            timeout=10,
+            retry_handlers=[],
+        )
+        notifier = Notifier(
+            outbox_client, toolkit, report_url=lambda i: f"{doc_url(i)}/report.md", doc_url=doc_url
+        )
+        tick = settings.duration("scheduler_tick")
+        self.dispatcher = Dispatcher(
+            notifications,
+            _rules(settings),
+            notifier,
+            lease=settings.duration("notification_lease"),
+            # Later than two ticks (plus a second of slack) after it was due: say it is late.
+            late_after=2 * tick + timedelta(seconds=1),
+            backoff=tick,
+        )
+        await notifications.ensure_open_incidents()
+        self.ticker = Ticker(self.dispatcher.tick, tick)
+        self.ticker.start()
         log.info(
             "connected to Slack over Socket Mode; headline posts go to %s; docs at %s",
             channel_id,
@@ -192,6 +231,10 @@ class Runtime:
             return SignInWithSlack(oidc, signer, secure_cookies=settings.public_url.startswith("https://"))
         return Anonymous()
 
+    def _nudge(self) -> None:
+        if self.ticker is not None:
+            self.ticker.nudge()
+
     async def _link_up(self) -> bool:
         return self.handler is not None and bool(await self.handler.client.is_connected())
 
@@ -201,6 +244,15 @@ class Runtime:
             self.handler = None
         if self.background is not None:
             await self.background.drain(timeout=SHUTDOWN_GRACE_SECONDS)
+        if self.ticker is not None:
+            self.ticker.pause()
+        if self.dispatcher is not None:
+            await self.dispatcher.stop()
+            self.dispatcher = None
+        if self.ticker is not None:
+            await asyncio.sleep(0)  # let the scheduler see its last tick finish before it shuts down
+            self.ticker.stop()
+            self.ticker = None
         if self.web_runner is not None:
             await self.web_runner.cleanup()
             self.web_runner = None
@@ -218,6 +270,36 @@ async def _identify(client: AsyncWebClient, api_url: str) -> Workspace:
         raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({code}): check the bot token (xoxb-…)") from None
     except (aiohttp.ClientError, OSError, TimeoutError) as error:
         raise StartupError(f"cannot reach Slack's Web API at {api_url}: {error}") from None
+
+
+def _plans(settings: Settings, registry: Registry) -> list[Plan]:
+    plans = built_in_plans(
+        lead=(settings.duration("reminder_lead_interval"), settings.reminder_lead_max),
+        severity=(settings.duration("reminder_severity_interval"), settings.reminder_severity_max),
+        close=(settings.duration("reminder_close_interval"), settings.reminder_close_max),
+        cadence=settings.cadence,
+    )
+    for notification in registry.notifications:
+        interval = timedelta(minutes=notification.interval_mins) if notification.interval_mins else None
+        plans.append(
+            Plan(
+                f"{PLUGIN_PREFIX}{notification.key}",
+                timedelta(minutes=notification.initial_delay_mins),
+                interval,
+                notification.max_notifications,
+            )
+        )
+    return plans
+
+
+def _rules(settings: Settings) -> Rules:
+    return Rules(
+        lead_interval=settings.duration("reminder_lead_interval"),
+        severity_interval=settings.duration("reminder_severity_interval"),
+        close_interval=settings.duration("reminder_close_interval"),
+        cadence=settings.cadence,
+        hours=settings.hours,
+    )
 
 
 def _describe_db(url: str) -> str:

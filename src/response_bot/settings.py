@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from response_bot.errors import UserError
+from response_bot.incidents.models import Severity
+from response_bot.notifications.timing import WorkingHours, parse_cadence, parse_duration
 
 README_HINT = "see README.md, 'Configuration'"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -69,6 +75,17 @@ class Settings(BaseSettings):
     web_session_secret: SecretStr = SecretStr("")
     slack_oidc_authorize_url: str = "https://slack.com/openid/connect/authorize"
     api_tokens: SecretStr = SecretStr("")
+    reminder_lead_interval: str = "2m"
+    reminder_lead_max: int = Field(default=5, ge=0, le=100)
+    reminder_severity_interval: str = "5m"
+    reminder_severity_max: int = Field(default=5, ge=0, le=100)
+    reminder_close_interval: str = "24h"
+    reminder_close_max: int = Field(default=5, ge=0, le=100)
+    status_update_cadence: str = "critical=30m,major=60m"
+    working_hours: str = "mon-fri 09:00-18:00"
+    business_timezone: str = "UTC"
+    scheduler_tick: str = "5s"
+    notification_lease: str = "60s"
     # How long a listener may wait for the database before telling the user to try again.
     db_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
     # Socket Mode keep-alive; smaller values notice a dead link sooner.
@@ -104,6 +121,55 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError("must name a channel (for example incidents) or give its ID")
         return value
+
+    @field_validator(
+        "reminder_lead_interval",
+        "reminder_severity_interval",
+        "reminder_close_interval",
+        "scheduler_tick",
+        "notification_lease",
+    )
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("status_update_cadence")
+    @classmethod
+    def _cadence(cls, value: str) -> str:
+        try:
+            parse_cadence(value)
+        except UserError as error:
+            raise ValueError(error.message) from None
+        return value
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a timezone name such as Europe/London") from None
+        return value
+
+    @model_validator(mode="after")
+    def _hours(self) -> Settings:
+        try:
+            WorkingHours.parse(self.working_hours, self.business_timezone)
+        except ValueError as error:
+            raise ValueError(f"WORKING_HOURS {error}") from None
+        return self
+
+    def duration(self, name: str) -> timedelta:
+        return parse_duration(getattr(self, name))
+
+    @property
+    def cadence(self) -> dict[Severity, timedelta]:
+        return parse_cadence(self.status_update_cadence)
+
+    @property
+    def hours(self) -> WorkingHours:
+        return WorkingHours.parse(self.working_hours, self.business_timezone)
 
     @field_validator("timeline_emoji")
     @classmethod

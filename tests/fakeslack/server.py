@@ -32,6 +32,9 @@ class Fault:
     status: int = 200
     retry_after: int | None = None
     delay: float = 0.0
+    match: Callable[[dict[str, Any]], bool] | None = None
+    # Do the work, then keep the caller waiting this long for the answer (a reply lost in transit).
+    hold: float = 0.0
 
 
 class FakeSlack:
@@ -40,6 +43,8 @@ class FakeSlack:
         self.workspace = Workspace(self._emit_event)
         self.hub = SocketHub(self._notify)
         self.faults: list[Fault] = []
+        # Every Web API request as it arrives (before any injected delay): what the app has sent.
+        self.arrivals: list[Call] = []
         self.sign_in = SignIn(self.workspace)
         self.base_url = ""
         self._runner: web.AppRunner | None = None
@@ -214,14 +219,17 @@ class FakeSlack:
         status: int = 200,
         retry_after: int | None = None,
         delay: float = 0.0,
+        match: Callable[[dict[str, Any]], bool] | None = None,
+        hold: float = 0.0,
     ) -> Fault:
-        fault = Fault(method, times, error, status, retry_after, delay)
+        """Make the next `times` calls of `method` (whose arguments `match`) fail or be slow."""
+        fault = Fault(method, times, error, status, retry_after, delay, match, hold)
         self.faults.append(fault)
         return fault
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
         for fault in self.faults:
-            if fault.method == method and fault.times > 0:
+            if fault.method == method and fault.times > 0 and (fault.match is None or fault.match(args)):
                 fault.times -= 1
                 return fault
         return None
@@ -251,7 +259,9 @@ class FakeSlack:
             authorization = ""
         token = authorization.removeprefix("Bearer ").strip() or args.pop("token", "")
         args.pop("team_id", None)
-        fault = self._take_fault(name)
+        self.arrivals.append(Call(name, args, {}))
+        self._notify()
+        fault = self._take_fault(name, args)
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
@@ -262,7 +272,10 @@ class FakeSlack:
                 self._notify()
                 return web.json_response(body, status=fault.status, headers=headers)
         response = await self._dispatch(name, token, args)
-        return self._reply(name, args, response)
+        reply = self._reply(name, args, response)
+        if fault is not None and fault.hold:
+            await asyncio.sleep(fault.hold)
+        return reply
 
     async def _dispatch(self, name: str, token: str, args: dict[str, Any]) -> dict[str, Any]:
         if name == "apps.connections.open":

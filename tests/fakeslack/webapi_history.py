@@ -8,7 +8,12 @@ from tests.fakeslack.model import BOT_USER_ID, Message, SlackError
 from tests.fakeslack.state import Workspace
 from tests.fakeslack.webapi import Args, _by_kind, _flag, _required, method
 
-HISTORY = _by_kind(("channels:history",), ("groups:history",))
+
+def HISTORY(workspace: Workspace, args: Args) -> tuple[str, ...]:
+    channel = workspace.channels.get(str(args.get("channel") or ""))
+    if channel is not None and channel.is_im:
+        return ("im:history",)
+    return _by_kind(("channels:history",), ("groups:history",))(workspace, args)
 
 
 def _between(messages: list[Message], args: Args) -> list[Message]:
@@ -38,7 +43,15 @@ async def conversations_history(workspace: Workspace, args: Args) -> dict[str, A
     channel = _readable(workspace, str(args["channel"]))
     top = [m for m in channel.messages if not m.deleted and (not m.thread_ts or m.thread_ts == m.ts)]
     found = list(reversed(_between(top, args)))[: int(args.get("limit") or 100)]
-    return {"ok": True, "messages": [m.to_api() for m in found], "has_more": False}
+    with_metadata = _flag(args, "include_all_metadata")
+    return {"ok": True, "messages": [_shown(m, with_metadata) for m in found], "has_more": False}
+
+
+def _shown(message: Message, with_metadata: bool) -> dict[str, Any]:
+    data = message.to_api()
+    if with_metadata and message.metadata:
+        data["metadata"] = message.metadata
+    return data
 
 
 @method("conversations.replies", HISTORY)
@@ -64,3 +77,16 @@ async def users_lookup_by_email(workspace: Workspace, args: Args) -> dict[str, A
         if user.email and user.email.lower() == str(args["email"]).lower():
             return {"ok": True, "user": user.to_api()}
     raise SlackError("users_not_found")
+
+
+@method("conversations.open", ("im:write",))
+async def conversations_open(workspace: Workspace, args: Args) -> dict[str, Any]:
+    _required(args, "users")
+    users = [u for u in str(args["users"]).split(",") if u]
+    if len(users) != 1:
+        raise SlackError("not_implemented")  # group DMs are not needed here
+    user = workspace.user(users[0])
+    if user.deleted:
+        raise SlackError("user_disabled")
+    channel = workspace.im_with(user.id)
+    return {"ok": True, "channel": {"id": channel.id}}

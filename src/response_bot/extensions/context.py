@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from response_bot.extensions.registry import Registry
 
 
+NOTIFICATION_EVENT = "incident_notification"
+
+
+def notification_metadata(notification_id: int) -> dict[str, Any]:
+    return {"event_type": NOTIFICATION_EVENT, "event_payload": {"notification_id": notification_id}}
+
+
 class CommandError(UserError):
     """Raise from a building block to tell the person what went wrong; nothing is marked done."""
 
@@ -66,6 +73,9 @@ class IncidentContext:
     response_url: str | None = None
     answered: bool = False
     duplicate: bool = False
+    # Set when a notification runs: messages carry its id so a retried send can be recognised.
+    notification_id: int | None = None
+    last_ts: str | None = None
 
     @property
     def client(self) -> AsyncWebClient:
@@ -90,11 +100,17 @@ class IncidentContext:
         channel = self.channel_id or self.incident.channel_id
         if channel is None:
             raise CommandError(f"Incident {self.incident.id} has no channel yet.")
+        metadata = notification_metadata(self.notification_id) if self.notification_id else None
         response = await self.client.chat_postMessage(
-            channel=channel, text=text, blocks=list(blocks) if blocks else None, unfurl_links=False
+            channel=channel,
+            text=text,
+            blocks=list(blocks) if blocks else None,
+            unfurl_links=False,
+            metadata=metadata,
         )
         self.answered = True
-        return str(response["ts"])
+        self.last_ts = str(response["ts"])
+        return self.last_ts
 
     async def reply(self, text: str, *, blocks: Sequence[dict[str, Any]] | None = None) -> None:
         """A note only the person who acted sees."""

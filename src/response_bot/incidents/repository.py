@@ -21,7 +21,9 @@ def with_people() -> Select[Incident]:
 async def get(session: AsyncSession, incident_id: int, *, for_update: bool = False) -> Incident:
     statement = with_people().where(Incident.id == incident_id).execution_options(populate_existing=True)
     if for_update:
-        statement = statement.with_for_update(of=Incident)
+        # NO KEY UPDATE: rows referencing the incident (timeline, notifications) can still be added
+        # meanwhile; a plain FOR UPDATE would block their foreign-key checks and invite deadlocks.
+        statement = statement.with_for_update(of=Incident, key_share=True)
     incident = (await session.execute(statement)).scalar_one_or_none()
     if incident is None:
         raise IncidentNotFound(incident_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +62,22 @@ class Entry:
 Apply = Callable[[AsyncSession, Incident, datetime], Awaitable[list[Entry]]]
 
 
+class Lifecycle(Protocol):
+    """Told, inside the same transaction, when an incident opens (declared, reopened) or closes."""
+
+    async def opened(self, session: AsyncSession, incident: Incident, now: datetime) -> None: ...
+
+    async def closed(self, session: AsyncSession, incident: Incident, now: datetime) -> None: ...
+
+
+class _Nothing:
+    async def opened(self, session: AsyncSession, incident: Incident, now: datetime) -> None:
+        return None
+
+    async def closed(self, session: AsyncSession, incident: Incident, now: datetime) -> None:
+        return None
+
+
 class IncidentService:
     def __init__(
         self,
@@ -69,9 +85,11 @@ class IncidentService:
         *,
         roles: Sequence[str] = ("comms", "scribe"),
         clock: Callable[[], datetime] = utcnow,
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
+        self.lifecycle: Lifecycle = lifecycle or _Nothing()
         self.roles = (LEAD, *[r for r in roles if r != LEAD])
 
     # --- reading ------------------------------------------------------------------------------
@@ -129,6 +147,7 @@ class IncidentService:
                         author_id=reporter_row.id,
                     )
                     await session.flush()
+                    await self.lifecycle.opened(session, incident, now)
             except IntegrityError:
                 # Another delivery of the same submission won the race.
                 existing = await repository.by_declare_key(session, declare_key) if declare_key else None
@@ -289,19 +308,21 @@ class IncidentService:
     ) -> Change:
         """Resolve the incident now; closing a closed incident changes nothing."""
 
-        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             if not incident.is_open:
                 return []
             incident.status, incident.resolved_at = Status.RESOLVED, now
+            await self.lifecycle.closed(session, incident, now)
             return [Entry("closed", EntryKind.CLOSED, "Incident closed")]
 
         return await self._change(incident_id, actor, key, apply, allow_closed=True)
 
     async def reopen(self, incident_id: int, *, actor: UserRef, key: str | None = None) -> Change:
-        async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             if incident.is_open:
                 return []
             incident.status, incident.resolved_at = Status.INVESTIGATING, None
+            await self.lifecycle.opened(session, incident, now)
             return [Entry("reopened", EntryKind.REOPENED, "Incident reopened")]
 
         return await self._change(incident_id, actor, key, apply, allow_closed=True)

@@ -32,6 +32,7 @@ class Announcer:
         doc_url: Callable[[int], str],
         *,
         auto_create_channel: bool,
+        nudge: Callable[[], None] = lambda: None,
     ) -> None:
         self._client = client
         self._headlines = headlines
@@ -39,6 +40,7 @@ class Announcer:
         self._replies = replies
         self._doc_url = doc_url
         self._auto_create_channel = auto_create_channel
+        self._nudge = nudge
 
     async def declared(self, incident: Incident, reporter: Recipient) -> None:
         """Channel first (so the headline can link it), then the headline, the channel's set-up, the note."""
@@ -76,6 +78,8 @@ class Announcer:
         incident = change.incident
         if not change.any:
             return incident
+        if "closed" in change.changed:
+            self._nudge()  # the request for the post-incident report is due now
         await self._headlines.refresh(incident.id)
         if incident.channel_id:
             if change.changed & {"title", "status", "closed", "reopened"}:

@@ -24,8 +24,12 @@ async def upsert(session: AsyncSession, ref: UserRef, *, fetched: bool = False) 
         values["profile_fetched_at"] = now
     insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     statement = insert(User).values(**values)
-    updates = {key: statement.excluded[key] for key in values if key != "slack_id"}
-    statement = statement.on_conflict_do_update(index_elements=[User.slack_id], set_=updates)
+    if known or fetched:
+        updates = {key: statement.excluded[key] for key in values if key != "slack_id"}
+        statement = statement.on_conflict_do_update(index_elements=[User.slack_id], set_=updates)
+    else:
+        # Nothing new to say about them: don't rewrite (and lock) their row.
+        statement = statement.on_conflict_do_nothing(index_elements=[User.slack_id])
     await session.execute(statement)
     user = await by_slack_id(session, ref.slack_id)
     assert user is not None

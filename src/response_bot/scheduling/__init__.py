@@ -1,0 +1,1 @@
+"""Time-driven work: the ticker (APScheduler, in memory) and the notification dispatcher it drives."""
