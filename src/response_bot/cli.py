@@ -29,11 +29,27 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-migrate", action="store_true", help="do not apply pending migrations first")
     commands.add_parser("migrate", help="apply pending database migrations and exit")
     commands.add_parser("check", help="validate configuration, reach the database and Slack, then exit")
+    secrets = commands.add_parser(
+        "secrets", help="manage secrets for extensions (encrypted with ENCRYPTED_FIELD_KEY)"
+    )
+    actions = secrets.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("new-key", help="print a new key for ENCRYPTED_FIELD_KEY")
+    setter = actions.add_parser("set", help="store a secret, read from standard input")
+    setter.add_argument("name")
+    actions.add_parser("list", help="list the secrets' names (never their values)")
+    remover = actions.add_parser("delete", help="delete a secret")
+    remover.add_argument("name")
+    actions.add_parser("rotate", help="re-encrypt every secret under the first key of ENCRYPTED_FIELD_KEY")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "secrets" and args.action == "new-key":
+        from response_bot.crypto import FieldCipher
+
+        print(FieldCipher.new_key())
+        return 0
     try:
         settings = load_settings()
         logs.configure(settings.log_level)
@@ -41,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_run(settings, migrate=not args.no_migrate))
         elif args.command == "migrate":
             _migrate(settings)
+        elif args.command == "secrets":
+            asyncio.run(_secrets(settings, args.action, getattr(args, "name", None)))
         else:
             asyncio.run(_check(settings))
     except ConfigError as error:
@@ -92,7 +110,9 @@ async def _check(settings: Settings) -> None:
     finally:
         await db.dispose()
     print(f"database: reachable ({_describe_db(settings.database_url)})")
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=settings.slack_timeout_seconds)
+    ) as session:
         client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, session)
         workspace = await _identify(client, settings.slack_api_url)
         print(f"slack: bot token accepted (bot user {workspace.bot_user_id} in team {workspace.team_id})")
@@ -106,6 +126,39 @@ async def _check(settings: Settings) -> None:
                 "with connections:write and turn Socket Mode on"
             ) from None
         print("slack: app token accepted (Socket Mode available)")
+
+
+async def _secrets(settings: Settings, action: str, name: str | None) -> None:
+    from response_bot.crypto import FieldCipher
+    from response_bot.db.engine import Database
+    from response_bot.errors import UserError
+    from response_bot.vault.service import Vault
+
+    keys = settings.field_keys
+    db = Database(settings.database_url)
+    vault = Vault(db, FieldCipher(keys) if keys else None)
+    try:
+        if action == "set":
+            assert name is not None
+            value = sys.stdin.read().rstrip("\n")
+            if not value:
+                raise StartupError(
+                    'no value on standard input (try: printf %s "$TOKEN" | response-bot secrets set NAME)'
+                )
+            await vault.set(name, value)
+            print(f"secret {name} stored")
+        elif action == "list":
+            for stored in await vault.names():
+                print(stored)
+        elif action == "delete":
+            assert name is not None
+            print(f"secret {name} deleted" if await vault.delete(name) else f"no secret called {name}")
+        elif action == "rotate":
+            print(f"re-encrypted {await vault.rotate()} secrets under the first key")
+    except UserError as error:
+        raise StartupError(error.message) from None
+    finally:
+        await db.dispose()
 
 
 def _one_line(error: BaseException) -> str:

@@ -14,6 +14,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot.crypto import FieldCipher
 from response_bot.db.engine import Database
 from response_bot.db.idempotency import Deliveries
 from response_bot.errors import StartupError
@@ -24,7 +25,7 @@ from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
-from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
+from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, announce_plan, built_in_plans
 from response_bot.notifications.service import Notifications
 from response_bot.scheduling.dispatcher import Dispatcher
 from response_bot.scheduling.ticker import Ticker
@@ -38,6 +39,7 @@ from response_bot.slack.channel_setup import ChannelSetup
 from response_bot.slack.commands import CommandRunner
 from response_bot.slack.errors import ErrorReporter
 from response_bot.slack.extension_runner import ExtensionRunner
+from response_bot.slack.gate import Gate
 from response_bot.slack.headlines import Headlines
 from response_bot.slack.home import HomeTab
 from response_bot.slack.membership import ChannelMembers
@@ -48,6 +50,7 @@ from response_bot.slack.recipients import Replies
 from response_bot.slack.workspace import Workspace, identify
 from response_bot.timeline.service import TimelineService
 from response_bot.users.service import UserService
+from response_bot.vault.service import Vault
 from response_bot.web.access import Access
 from response_bot.web.api import Api
 from response_bot.web.app import build_web_app, start_web
@@ -56,8 +59,6 @@ from response_bot.web.health import Health
 from response_bot.web.pages import Pages, templates
 
 log = logging.getLogger("response_bot")
-
-SHUTDOWN_GRACE_SECONDS = 8.0
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Runtime:
         self.db = Database(settings.database_url, timeout=settings.db_timeout_seconds)
         self.http: aiohttp.ClientSession | None = None
         self.handler: AsyncSocketModeHandler | None = None
+        self.gate: Gate | None = None
         self.web_runner: web.AppRunner | None = None
         self.background: Background | None = None
         self.workspace: Workspace | None = None
@@ -97,8 +99,14 @@ class Runtime:
             raise StartupError(
                 f"DATABASE_URL: cannot reach the database ({_describe_db(settings.database_url)})"
             )
-        self.http = aiohttp.ClientSession()
-        client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, self.http)
+        # slack_sdk applies its own timeout only to sessions it creates, so the shared one carries it.
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout_seconds))
+        client = build_client(
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_api_url,
+            self.http,
+            settings.slack_timeout_seconds,
+        )
         self.workspace = await _identify(client, settings.slack_api_url)
         channel_id = await headline_channel.resolve(client, settings.incident_channel)
 
@@ -140,6 +148,7 @@ class Runtime:
             person=users.profile,
             rename_channel=setup.rename,
             proposals=proposals,
+            vault=Vault(self.db, FieldCipher(settings.field_keys) if settings.field_keys else None),
         )
         app = build_app(
             client,
@@ -148,6 +157,7 @@ class Runtime:
             registry,
             {
                 "incidents": incidents,
+                "users": users,
                 "channels": channels,
                 "proposals": proposals,
                 "announcer": announcer,
@@ -173,7 +183,7 @@ class Runtime:
             settings.http_host,
             settings.http_port,
         )
-        self.handler = await open_link(
+        self.handler, self.gate = await open_link(
             app, settings.slack_app_token.get_secret_value(), settings.socket_ping_interval
         )
         # The outbox's own client never retries or sleeps by itself: the dispatcher reschedules.
@@ -185,7 +195,11 @@ class Runtime:
             retry_handlers=[],
         )
         notifier = Notifier(
-            outbox_client, toolkit, report_url=lambda i: f"{doc_url(i)}/report.md", doc_url=doc_url
+            outbox_client,
+            toolkit,
+            report_url=lambda i: f"{doc_url(i)}/report.md",
+            doc_url=doc_url,
+            announce=announcer.repair,
         )
         tick = settings.duration("scheduler_tick")
         self.dispatcher = Dispatcher(
@@ -239,15 +253,20 @@ class Runtime:
         return self.handler is not None and bool(await self.handler.client.is_connected())
 
     async def stop(self) -> None:
+        """In order: take no new envelopes and let the ones in flight be acked, close the link, let
+        background work and a running dispatcher pass finish, then the web server and the database.
+        Within about eight seconds, inside the ten a container orchestrator usually allows."""
+        if self.gate is not None:
+            await self.gate.drain(timeout=3)
         if self.handler is not None:
             await self.handler.close_async()
             self.handler = None
         if self.background is not None:
-            await self.background.drain(timeout=SHUTDOWN_GRACE_SECONDS)
+            await self.background.drain(timeout=3)
         if self.ticker is not None:
             self.ticker.pause()
         if self.dispatcher is not None:
-            await self.dispatcher.stop()
+            await self.dispatcher.stop(timeout=2)
             self.dispatcher = None
         if self.ticker is not None:
             await asyncio.sleep(0)  # let the scheduler see its last tick finish before it shuts down
@@ -279,6 +298,7 @@ def _plans(settings: Settings, registry: Registry) -> list[Plan]:
         close=(settings.duration("reminder_close_interval"), settings.reminder_close_max),
         cadence=settings.cadence,
     )
+    plans.append(announce_plan(settings.duration("announce_check_after")))
     for notification in registry.notifications:
         interval = timedelta(minutes=notification.interval_mins) if notification.interval_mins else None
         plans.append(

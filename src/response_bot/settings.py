@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from response_bot.crypto import parse_keys
 from response_bot.errors import UserError
 from response_bot.incidents.models import Severity
 from response_bot.notifications.timing import WorkingHours, parse_cadence, parse_duration
@@ -86,6 +87,10 @@ class Settings(BaseSettings):
     business_timezone: str = "UTC"
     scheduler_tick: str = "5s"
     notification_lease: str = "60s"
+    # A declaration whose headline is still missing this long after is announced again.
+    announce_check_after: str = "30s"
+    slack_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    encrypted_field_key: SecretStr = SecretStr("")
     # How long a listener may wait for the database before telling the user to try again.
     db_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
     # Socket Mode keep-alive; smaller values notice a dead link sooner.
@@ -128,6 +133,7 @@ class Settings(BaseSettings):
         "reminder_close_interval",
         "scheduler_tick",
         "notification_lease",
+        "announce_check_after",
     )
     @classmethod
     def _duration(cls, value: str) -> str:
@@ -170,6 +176,16 @@ class Settings(BaseSettings):
     @property
     def hours(self) -> WorkingHours:
         return WorkingHours.parse(self.working_hours, self.business_timezone)
+
+    @field_validator("encrypted_field_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr) -> SecretStr:
+        parse_keys(value.get_secret_value())
+        return value
+
+    @property
+    def field_keys(self) -> list[str]:
+        return parse_keys(self.encrypted_field_key.get_secret_value())
 
     @field_validator("timeline_emoji")
     @classmethod

@@ -167,13 +167,18 @@ class SocketHub:
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver(
-        self, kind: str, payload: dict[str, Any], attempt: int, sent: asyncio.Future[Delivery] | None
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        attempt: int,
+        sent: asyncio.Future[Delivery] | None,
+        to: Connection | None = None,
     ) -> None:
         candidates = self.open_connections
         if not candidates:
             self._queue.append((kind, payload, attempt, sent))  # type: ignore[arg-type]
             return
-        connection = candidates[next(self._round_robin) % len(candidates)]
+        connection = to if to is not None else candidates[next(self._round_robin) % len(candidates)]
         envelope_id = str(uuid.uuid4())
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id,
@@ -216,6 +221,17 @@ class SocketHub:
                 return
         self.in_flight -= 1
         self._on_change()
+
+    async def send_to_all(self, kind: str, payload: dict[str, Any]) -> list[Delivery]:
+        """The same envelope to every open connection at once (Slack may deliver to any of them)."""
+        connections = list(self.open_connections)
+        deliveries = []
+        for connection in connections:
+            sent: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
+            self.in_flight += 1
+            self._spawn(self._deliver(kind, payload, 0, sent, to=connection))
+            deliveries.append(sent)
+        return list(await asyncio.gather(*deliveries))
 
     def redeliver(self, delivery: Delivery, attempt: int = 1) -> asyncio.Future[Delivery]:
         """Send the same event again with a retry attempt, as Slack does after a lost ack."""

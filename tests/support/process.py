@@ -40,14 +40,8 @@ async def run_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 3
 
 
 async def start_bot_process(env: dict[str, str], cwd: Path, *args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "response_bot",
-        "run",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    """`response-bot run` with its output in cwd/bot.log (a pipe nobody reads would fill and stall it)."""
+    with open(cwd / "bot.log", "ab") as log:  # noqa: ASYNC230 - once; the child keeps its own copy
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "response_bot", "run", *args, env=env, cwd=cwd, stdout=log, stderr=log
+        )

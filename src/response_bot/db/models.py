@@ -7,6 +7,7 @@ from response_bot.incidents.models import Incident, IncidentRole, PendingEdit
 from response_bot.notifications.models import Notification
 from response_bot.timeline.models import TimelineEntry
 from response_bot.users.models import User
+from response_bot.vault.models import StoredSecret
 
 metadata = Base.metadata
 
@@ -17,6 +18,7 @@ __all__ = [
     "IncidentRole",
     "Notification",
     "PendingEdit",
+    "StoredSecret",
     "TimelineEntry",
     "User",
     "metadata",

@@ -15,6 +15,7 @@ from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import Change, IncidentService
 from response_bot.slack.recipients import Recipient, Replies
 from response_bot.users.models import UserRef
+from response_bot.vault.service import Vault
 
 if TYPE_CHECKING:
     from response_bot.extensions.registry import Registry
@@ -45,6 +46,7 @@ class Toolkit:
     person: Callable[[str], Awaitable[UserRef]]
     rename_channel: Callable[[Incident, str], Awaitable[Change]]
     proposals: Proposals
+    vault: Vault
 
 
 @dataclass
@@ -134,6 +136,10 @@ class IncidentContext:
             self.duplicate = True
             return
         self.incident = await self.toolkit.publish(change, self.user_id)
+
+    async def secret(self, name: str) -> str:
+        """A secret stored with `response-bot secrets set` (decrypted on demand; never log it)."""
+        return await self.toolkit.vault.get(name)
 
     async def person(self, slack_id: str) -> UserRef:
         """A Slack user with their profile (is_bot, deleted) looked up if not known yet."""

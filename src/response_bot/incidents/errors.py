@@ -5,6 +5,12 @@ from __future__ import annotations
 from response_bot.errors import UserError
 
 
+def _shown(text: str) -> str:
+    """What someone typed, quoted back short: a 40 KB argument must not become a 40 KB reply."""
+    text = " ".join(text.split())
+    return (text[:40] + "…" if len(text) > 40 else text) or "(nothing)"
+
+
 class IncidentError(UserError):
     pass
 
@@ -27,17 +33,15 @@ class InvalidSeverity(IncidentError):
     def __init__(self, text: str) -> None:
         from response_bot.incidents.models import Severity
 
-        shown = text.strip() or "(nothing)"
-        super().__init__(f"'{shown}' isn't a severity. Use {Severity.accepted()}.")
+        super().__init__(f"'{_shown(text)}' isn't a severity. Use {Severity.accepted()}.")
 
 
 class InvalidStatus(IncidentError):
     def __init__(self, text: str) -> None:
         from response_bot.incidents.models import Status
 
-        shown = text.strip() or "(nothing)"
         names = ", ".join(s.value for s in Status.settable())
-        super().__init__(f"'{shown}' isn't a status. Use one of: {names}.")
+        super().__init__(f"'{_shown(text)}' isn't a status. Use one of: {names}.")
 
 
 class IncidentClosed(IncidentError):
@@ -54,5 +58,4 @@ class InvalidAssignee(IncidentError):
 
 class UnknownRole(IncidentError):
     def __init__(self, role: str, roles: tuple[str, ...]) -> None:
-        shown = role or "(nothing)"
-        super().__init__(f"'{shown}' isn't a role here. Roles: {', '.join(roles)}.")
+        super().__init__(f"'{_shown(role)}' isn't a role here. Roles: {', '.join(roles)}.")

@@ -16,7 +16,7 @@ from response_bot.incidents import repository as incidents
 from response_bot.incidents.models import Incident, Status
 from response_bot.notifications import repository as outbox
 from response_bot.notifications.models import Delivery, Notification
-from response_bot.notifications.rules import REPORT, REPORT_PLAN, Plan
+from response_bot.notifications.rules import ANNOUNCE, REPORT, REPORT_PLAN, Plan
 from response_bot.timeline.models import EntryKind, TimelineEntry
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Notifications:
         """Schedule every notification the incident still has sends left for."""
         sent = await outbox.sent_counts(session, incident.id)
         for plan in self.plans.values():
-            if plan.kind == REPORT:
+            if plan.kind == REPORT or (plan.kind == ANNOUNCE and incident.headline_ts):
                 continue
             done = sent.get(plan.kind, 0)
             if plan.max_sends is not None and done >= plan.max_sends:

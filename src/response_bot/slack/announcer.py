@@ -50,7 +50,16 @@ class Announcer:
                 incident = await self._setup.create(incident) or incident
             except Exception as error:  # the incident exists; it must still be announced
                 problem, _ = describe(error)
-        permalink = await self._headlines.publish(incident)
+        try:
+            permalink = await self._headlines.publish(incident)
+        except Exception as error:
+            describe(error)  # logged, with a reference if it is unexpected
+            await self._replies.tell(
+                reporter,
+                f"⚠️ Incident {incident.id} is saved, but Slack didn't accept its headline post just now. "
+                "I'll post it by myself as soon as Slack lets me; there's no need to declare it again.",
+            )
+            return
         if incident.channel_id:
             await self._setup.furnish(incident)
         text = headline_blocks.declared_confirmation(
@@ -61,6 +70,25 @@ class Announcer:
                 f"\n⚠️ I couldn't create its channel: {problem} Use *Create incident channel* on the headline."
             )
         await self._replies.tell(reporter, text)
+
+    async def repair(self, incident: Incident) -> tuple[str, str]:
+        """A declaration that was stored but never announced: give it its channel and headline now."""
+        if (incident.private or self._auto_create_channel) and not incident.channel_id:
+            try:
+                created = await self._setup.create(incident)
+                if created is not None:
+                    incident = created
+                    await self._setup.furnish(incident)
+            except SlackApiError as error:
+                log.warning(
+                    "incident %s: channel still not made (%s)", incident.id, error.response.get("error")
+                )
+        where = await self._headlines.publish_or_find(incident)
+        await self._replies.tell(
+            Recipient(incident.reporter.slack_id),
+            f"✅ Incident {incident.id}'s headline is up now; Slack is answering again.",
+        )
+        return where
 
     async def create_channel(self, incident: Incident, requester: Recipient) -> None:
         """The headline's button: make the channel (once), set it up, and show it on the headline."""

@@ -21,19 +21,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from response_bot.errors import StartupError
 from response_bot.extensions.registry import Registry
 from response_bot.slack.errors import ErrorReporter
+from response_bot.slack.gate import Gate
 from response_bot.slack.listeners import register_all
 from response_bot.slack.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 
-def build_client(token: str, base_url: str, session: aiohttp.ClientSession) -> AsyncWebClient:
+def build_client(
+    token: str, base_url: str, session: aiohttp.ClientSession, timeout: float = 10
+) -> AsyncWebClient:
     """The one Web API client: retries connection errors, 429s (honouring Retry-After) and 5xx, briefly."""
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         session=session,
-        timeout=10,
+        timeout=int(max(1, timeout)),
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
@@ -84,9 +87,13 @@ def build_app(
     return app
 
 
-async def open_link(app: AsyncApp, app_token: str, ping_interval: float) -> AsyncSocketModeHandler:
+async def open_link(
+    app: AsyncApp, app_token: str, ping_interval: float
+) -> tuple[AsyncSocketModeHandler, Gate]:
     """Connect over Socket Mode, failing fast (not retrying forever) when the app token is refused."""
     handler = AsyncSocketModeHandler(app, app_token=app_token, ping_interval=ping_interval)
+    gate = Gate(handler.handle)
+    handler.client.socket_mode_request_listeners[:] = [gate]
     try:
         opened = await app.client.apps_connections_open(app_token=app_token)
     except SlackApiError as error:
@@ -98,4 +105,4 @@ async def open_link(app: AsyncApp, app_token: str, ping_interval: float) -> Asyn
         ) from None
     handler.client.wss_uri = opened["url"]
     await handler.connect_async()
-    return handler
+    return handler, gate

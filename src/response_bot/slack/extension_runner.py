@@ -58,7 +58,11 @@ class ExtensionRunner:
             await self._call(handler, self._context(incident, event, event_payload=event))
 
     async def action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A plugin's button, run once per click (a click is known by its action_ts)."""
         handler = self._toolkit.registry.actions[action["action_id"]]
+        user = (body.get("user") or {}).get("id", "")
+        if not await self._deliveries.claim(f"act:{action.get('action_ts')}:{action['action_id']}:{user}"):
+            return
         incident = await self._incident_for_action(body, action)
         ctx = IncidentContext(
             self._toolkit,

@@ -14,6 +14,7 @@ from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
 from response_bot.slack.blocks import headline as blocks
 from response_bot.slack.blocks.text import Block
+from response_bot.slack.ids import MetadataEvent
 from response_bot.slack.metadata import IncidentRef
 from response_bot.slack.workspace import Workspace
 
@@ -87,6 +88,35 @@ class Headlines:
             channel = str(response["channel"])
             await self._incidents.record_headline(incident.id, channel, ts)
             return self._workspace.permalink(channel, ts)
+
+    async def find_posted(self, incident: Incident) -> tuple[str, str] | None:
+        """A headline an earlier attempt posted without recording it (found by its metadata)."""
+        channel = self.target(incident)
+        if channel.startswith(("U", "W")):
+            return None  # a DM fallback: nothing to search
+        since = incident.declared_at.timestamp() - 5
+        response = await self._client.conversations_history(
+            channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
+        )
+        messages: list[dict[str, object]] = response.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata")
+            if isinstance(metadata, dict) and metadata.get("event_type") == MetadataEvent.HEADLINE:
+                payload = metadata.get("event_payload") or {}
+                if isinstance(payload, dict) and payload.get("incident_id") == incident.id:
+                    return channel, str(message["ts"])
+        return None
+
+    async def publish_or_find(self, incident: Incident) -> tuple[str, str]:
+        """Make sure the headline exists exactly once; returns where it is."""
+        found = await self.find_posted(incident)
+        if found is not None:
+            await self._incidents.record_headline(incident.id, *found)
+            return found
+        await self.publish(incident)
+        current = await self._incidents.get(incident.id)
+        assert current.headline_channel_id and current.headline_ts
+        return current.headline_channel_id, current.headline_ts
 
     async def refresh(self, incident_id: int) -> None:
         """Edit the headline to show the incident as it is now (posting it if it never was)."""

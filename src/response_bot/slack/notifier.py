@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,12 +42,14 @@ class Notifier:
         *,
         report_url: Callable[[int], str],
         doc_url: Callable[[int], str],
+        announce: Callable[[Incident], Awaitable[tuple[str, str]]],
     ) -> None:
         # This client never retries by itself: the outbox decides, so nothing sleeps on a lease.
         self._client = client
         self._toolkit = replace(toolkit, client=client)
         self._report_url = report_url
         self._doc_url = doc_url
+        self._announce = announce
 
     async def send(self, claimed: Claimed, late_by: timedelta | None) -> tuple[str | None, str | None]:
         try:
@@ -62,6 +64,8 @@ class Notifier:
     async def _send(self, claimed: Claimed, late_by: timedelta | None) -> tuple[str | None, str | None]:
         incident, row = claimed.incident, claimed.row
         metadata = notification_metadata(row.id)
+        if row.kind == rules.ANNOUNCE:
+            return await self._announce(incident)
         if row.kind.startswith(rules.PLUGIN_PREFIX):
             handler = self._plugin(row.kind)
             ctx = IncidentContext(

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from response_bot.db.engine import Database
 from response_bot.users import repository
+from response_bot.users.errors import UnknownUser
 from response_bot.users.models import UserRef
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,18 @@ class UserService:
         return len(profiles)
 
     async def profile(self, slack_id: str) -> UserRef:
-        """The user with profile flags (bot? deactivated?), asking Slack the first time only."""
+        """The user with profile flags (bot? deactivated?), asking Slack the first time only.
+
+        Raises UnknownUser when Slack has never heard of them.
+        """
         async with self._db.transaction() as session:
             stored = await repository.by_slack_id(session, slack_id)
         if stored is None or stored.profile_fetched_at is None:
-            await self.complete_profiles([slack_id])
+            fetched = await self._source.fetch(slack_id)
+            if fetched is None:
+                raise UnknownUser(slack_id)
             async with self._db.transaction() as session:
-                stored = await repository.by_slack_id(session, slack_id)
-        if stored is None:
-            return UserRef(slack_id)
+                stored = await repository.upsert(session, fetched, fetched=True)
         return UserRef(
             slack_id,
             name=stored.name,

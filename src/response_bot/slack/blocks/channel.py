@@ -14,9 +14,10 @@ def topic(incident: Incident, doc_url: str) -> str:
     head = f"{incident.status.emoji} {incident.status.label} | "
     tail = f" | {doc_url}"
     room = TOPIC_MAX - len(head) - len(tail)
+    title = escape(incident.title)  # a title's <https://evil|Runbook> must not become a link up there
     if room < 10:
-        return truncate(head + incident.title, TOPIC_MAX)
-    return head + truncate(incident.title, room) + tail
+        return truncate(head + title, TOPIC_MAX)
+    return head + truncate(title, room) + tail
 
 
 def welcome(incident: Incident, *, doc_url: str, bot_user_id: str) -> Message:

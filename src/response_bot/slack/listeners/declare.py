@@ -20,8 +20,11 @@ from response_bot.slack.blocks.text import readable
 from response_bot.slack.commands import CommandRunner, Trigger, split
 from response_bot.slack.ids import SLASH_COMMAND, Action, Block, Callback
 from response_bot.slack.metadata import DeclareContext
+from response_bot.slack.people import with_lead_profile
 from response_bot.slack.recipients import Recipient
+from response_bot.users.errors import UnknownUser
 from response_bot.users.models import UserRef
+from response_bot.users.service import UserService
 
 COMMAND_DEADLINE = 2.5
 LOOKUP_TIMEOUT = 1.0
@@ -90,6 +93,7 @@ async def submit_declaration(
     body: dict[str, Any],
     view: dict[str, Any],
     incidents: IncidentService,
+    users: UserService,
     announcer: Announcer,
     background: Background,
 ) -> None:
@@ -97,13 +101,12 @@ async def submit_declaration(
     user = body["user"]
     reporter = UserRef(user["id"], name=user.get("username") or user.get("name"))
     try:
-        declaration = await incidents.declare(
-            forms.incident_fields(view), reporter, declare_key=f"view:{view['id']}"
-        )
+        fields = await with_lead_profile(forms.incident_fields(view), users)
+        declaration = await incidents.declare(fields, reporter, declare_key=f"view:{view['id']}")
     except InvalidInput as error:
         await ack(response_action="errors", errors=forms.field_errors(error))
         return
-    except InvalidAssignee as error:
+    except (InvalidAssignee, UnknownUser) as error:
         await ack(response_action="errors", errors={Block.LEAD: error.message})
         return
     except StorageUnavailable as error:

@@ -16,8 +16,11 @@ from response_bot.slack.background import Background
 from response_bot.slack.blocks import modals
 from response_bot.slack.ids import Action, Block, Callback
 from response_bot.slack.metadata import IncidentRef
+from response_bot.slack.people import with_lead_profile
 from response_bot.slack.recipients import Recipient
+from response_bot.users.errors import UnknownUser
 from response_bot.users.models import UserRef
+from response_bot.users.service import UserService
 
 
 def register(app: AsyncApp) -> None:
@@ -91,19 +94,19 @@ async def submit_edit(
     ack: AsyncAck,
     view: dict[str, Any],
     incidents: IncidentService,
+    users: UserService,
     announcer: Announcer,
     background: Background,
     body: dict[str, Any],
 ) -> None:
     ref = IncidentRef.decode(view.get("private_metadata"))
     try:
-        change = await incidents.edit(
-            ref.incident_id, forms.incident_fields(view), actor=UserRef(body["user"]["id"])
-        )
+        fields = await with_lead_profile(forms.incident_fields(view), users)
+        change = await incidents.edit(ref.incident_id, fields, actor=UserRef(body["user"]["id"]))
     except InvalidInput as error:
         await ack(response_action="errors", errors=forms.field_errors(error))
         return
-    except InvalidAssignee as error:
+    except (InvalidAssignee, UnknownUser) as error:
         await ack(response_action="errors", errors={Block.LEAD: error.message})
         return
     except (StorageUnavailable, IncidentClosed) as error:

@@ -1,0 +1,1 @@
+"""Secrets for extensions (API keys of integrations), encrypted at rest."""
