@@ -84,3 +84,21 @@ def test_migrate_command_reports_an_unreachable_database_in_one_line(url: str) -
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def test_the_head_read_from_the_files_is_the_one_alembic_finds() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert migrate.head_revision() == script.get_current_head()
+
+
+def test_run_skips_alembic_only_when_the_schema_is_already_at_head(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
+    assert asyncio.run(migrate.current_revision(url)) is None
+    assert not asyncio.run(migrate.is_current(url))  # new database: migrate
+    migrate.upgrade(url, "0004")
+    assert asyncio.run(migrate.current_revision(url)) == "0004"
+    assert not asyncio.run(migrate.is_current(url))  # one behind: migrate
+    migrate.upgrade(url)
+    assert asyncio.run(migrate.is_current(url))  # at head: nothing to do

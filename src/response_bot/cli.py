@@ -83,12 +83,13 @@ def _migrate(settings: Settings) -> None:
 
 
 async def _run(settings: Settings, *, migrate: bool) -> None:
-    from response_bot.db.migrate import upgrade_async
+    from response_bot.db.migrate import is_current, upgrade_async
     from response_bot.main import serve
 
     if migrate:
         try:
-            await upgrade_async(settings.database_url)
+            if not await is_current(settings.database_url):
+                await upgrade_async(settings.database_url)
         except Exception as error:
             raise StartupError(f"migration failed: {_one_line(error)}") from None
     await serve(settings)

@@ -9,9 +9,9 @@ row does not decrypt there.
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-
 from response_bot.errors import UserError
+
+# `cryptography` is imported where it is used: a bot without ENCRYPTED_FIELD_KEY never loads it.
 
 _SEPARATOR = "\x00"
 
@@ -27,6 +27,8 @@ class CannotDecrypt(UserError):
 def parse_keys(value: str) -> list[str]:
     """The keys in ENCRYPTED_FIELD_KEY; ValueError names what is wrong with a malformed one."""
     keys = [k.strip() for k in value.split(",") if k.strip()]
+    if keys:
+        from cryptography.fernet import Fernet
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
@@ -42,16 +44,22 @@ class FieldCipher:
     def __init__(self, keys: list[str]) -> None:
         if not keys:
             raise ValueError("at least one key is needed")
+        from cryptography.fernet import Fernet, MultiFernet
+
         self._fernet = MultiFernet([Fernet(key) for key in keys])
 
     @staticmethod
     def new_key() -> str:
+        from cryptography.fernet import Fernet
+
         return Fernet.generate_key().decode()
 
     def encrypt(self, context: str, value: str) -> str:
         return self._fernet.encrypt(f"{context}{_SEPARATOR}{value}".encode()).decode()
 
     def decrypt(self, context: str, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             plain = self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
@@ -63,6 +71,8 @@ class FieldCipher:
 
     def rotate(self, token: str) -> str:
         """The same value under the newest key (Fernet keeps the original timestamp)."""
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.rotate(token.encode()).decode()
         except InvalidToken:

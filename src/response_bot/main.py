@@ -56,9 +56,13 @@ from response_bot.web.api import Api
 from response_bot.web.app import build_web_app, start_web
 from response_bot.web.auth import Anonymous, Authenticator, OidcClient, Signer, SignInWithSlack, TrustedProxy
 from response_bot.web.health import Health
+from response_bot.web.metrics import Metrics
 from response_bot.web.pages import Pages, templates
 
 log = logging.getLogger("response_bot")
+
+# A declaration and the reminder dispatcher each hold one connection at the same moment.
+WARM_CONNECTIONS = 2
 
 
 @dataclass
@@ -74,6 +78,8 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = Database(settings.database_url, timeout=settings.db_timeout_seconds)
+        self.metrics = Metrics()
+        self.metrics.watch_database(self.db.engine)
         self.http: aiohttp.ClientSession | None = None
         self.handler: AsyncSocketModeHandler | None = None
         self.gate: Gate | None = None
@@ -99,6 +105,7 @@ class Runtime:
             raise StartupError(
                 f"DATABASE_URL: cannot reach the database ({_describe_db(settings.database_url)})"
             )
+        await self.db.warm(WARM_CONNECTIONS)
         # slack_sdk applies its own timeout only to sessions it creates, so the shared one carries it.
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout_seconds))
         client = build_client(
@@ -178,13 +185,17 @@ class Runtime:
         pages = Pages(queries, access, users, templates(), doc_url)
         api = Api(queries, access, settings.api_token_list, doc_url)
         auth = self._authenticator(users)
+        self.metrics.gauges["response_socket_connected"] = self._link_gauge
         self.web_runner, self.http_port = await start_web(
-            build_web_app(health=health, pages=pages, api=api, auth=auth),
+            build_web_app(health=health, pages=pages, api=api, auth=auth, metrics=self.metrics),
             settings.http_host,
             settings.http_port,
         )
         self.handler, self.gate = await open_link(
-            app, settings.slack_app_token.get_secret_value(), settings.socket_ping_interval
+            app,
+            settings.slack_app_token.get_secret_value(),
+            settings.socket_ping_interval,
+            on_envelope=lambda kind: self.metrics.count(f'response_envelopes_total{{type="{kind}"}}'),
         )
         # The outbox's own client never retries or sleeps by itself: the dispatcher reschedules.
         outbox_client = AsyncWebClient(
@@ -248,6 +259,9 @@ class Runtime:
     def _nudge(self) -> None:
         if self.ticker is not None:
             self.ticker.nudge()
+
+    async def _link_gauge(self) -> float:
+        return 1.0 if await self._link_up() else 0.0
 
     async def _link_up(self) -> bool:
         return self.handler is not None and bool(await self.handler.client.is_connected())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.conftest import People
 from tests.e2e.test_headline_buttons import declare
@@ -82,3 +83,23 @@ async def test_healthz_is_503_while_the_database_is_unreachable_and_recovers(
     finally:
         await bot.stop()
         await proxy.stop()
+
+
+async def test_metrics_count_envelopes_and_database_statements(
+    bot: RunningBot, slack: FakeSlack, people: People
+) -> None:
+    """/metrics is Prometheus text with counts only; a declaration moves the counters."""
+    _, before, _ = await bot.get("/metrics")
+    await declare(slack, people, "Search is down")
+    status, after, headers = await bot.get("/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+
+    def value(text: str, name: str) -> float:
+        match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
+        return float(match.group(1)) if match else 0.0
+
+    assert value(after, "response_db_statements_total") > value(before, "response_db_statements_total")
+    assert value(after, 'response_envelopes_total{type="slash_commands"}') == 1
+    assert value(after, "response_socket_connected") == 1
+    assert value(after, "process_resident_memory_bytes") > 10_000_000
+    assert "Search is down" not in after

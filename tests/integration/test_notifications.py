@@ -329,3 +329,24 @@ async def test_scheduling_twice_makes_one_row(world: World) -> None:
     async with world.db.transaction() as session:
         await outbox.schedule(session, incident_id, "lead", 1, START)
     assert len(await rows(world.db, "lead")) == 1
+
+
+async def test_open_incidents_from_before_reminders_get_a_schedule_in_batches(db: Database) -> None:
+    """Incidents stored without any notifications (an upgrade) are scheduled once, batch by batch."""
+    before = IncidentService(db)  # no lifecycle: nothing scheduled, as before the feature existed
+    ids = [(await before.declare(IncidentFields(f"Old {n}"), ALICE)).incident.id for n in range(5)]
+    await before.close(ids[2], actor=ALICE)
+    notifications = Notifications(db, plans(severity=1))
+
+    assert await notifications.ensure_open_incidents(batch=2) == 4
+    scheduled = Counter(row.incident_id for row in await rows(db))
+    assert scheduled == {i: 2 for i in ids if i != ids[2]}  # lead and severity reminders
+    assert await notifications.ensure_open_incidents(batch=2) == 0  # once only
+
+
+async def test_scheduling_old_incidents_ends_even_when_nothing_applies_to_them(db: Database) -> None:
+    before = IncidentService(db)
+    for n in range(3):
+        await before.declare(IncidentFields(f"Old {n}"), ALICE)
+    # No plans at all: nothing to schedule, and the batches still come to an end.
+    assert await Notifications(db, []).ensure_open_incidents(batch=1) == 3

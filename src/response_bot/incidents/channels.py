@@ -24,8 +24,8 @@ class IncidentChannels:
         self._db = db
         self._clock = clock
 
-    async def claim(self, incident_id: int) -> Incident | None:
-        """Take the right to create this incident's channel; None if it has one or someone is on it."""
+    async def claim(self, incident_id: int) -> bool:
+        """Take the right to create this incident's channel; False if it has one or someone is on it."""
         now = self._clock()
         async with self._db.transaction() as session:
             result = await session.execute(
@@ -40,9 +40,7 @@ class IncidentChannels:
                 )
                 .values(channel_claimed_at=now)
             )
-            if not result.rowcount:  # type: ignore[attr-defined]
-                return None
-            return await repository.get(session, incident_id)
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def release(self, incident_id: int) -> None:
         async with self._db.transaction() as session:
@@ -50,16 +48,20 @@ class IncidentChannels:
                 update(Incident).where(Incident.id == incident_id).values(channel_claimed_at=None)
             )
 
-    async def attach(self, incident_id: int, channel_id: str, name: str) -> Change:
+    async def attach(self, incident_id: int, channel_id: str, name: str) -> Incident:
+        """Record the channel made under this worker's claim; returns the incident as it is now."""
         now = self._clock()
         async with self._db.transaction() as session:
-            incident = await repository.get(session, incident_id, for_update=True)
-            incident.channel_id, incident.channel_name, incident.channel_claimed_at = channel_id, name, None
+            await session.execute(
+                update(Incident)
+                .where(Incident.id == incident_id)
+                .values(channel_id=channel_id, channel_name=name, channel_claimed_at=None, updated_at=now)
+            )
             timeline.add(
                 session, incident_id, EntryKind.CHANNEL, f"Incident channel #{name} created", occurred_at=now
             )
             await session.flush()
-            return Change(await repository.get(session, incident_id), frozenset({"channel"}))
+            return await repository.get(session, incident_id)
 
     async def renamed(self, channel_id: str, name: str) -> Change | None:
         """Record a rename (by command or in Slack); None when the channel is not an incident's.

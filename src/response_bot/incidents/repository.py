@@ -4,35 +4,45 @@ from __future__ import annotations
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from response_bot.incidents.errors import IncidentNotFound
 from response_bot.incidents.models import Incident, IncidentRole, Status
 
 
 def with_people() -> Select[Incident]:
+    """Many incidents with their people: joins for reporter and lead, one more query for roles."""
     return select(Incident).options(
-        selectinload(Incident.reporter),
-        selectinload(Incident.lead),
-        selectinload(Incident.roles).selectinload(IncidentRole.user),
+        joinedload(Incident.reporter),
+        joinedload(Incident.lead),
+        selectinload(Incident.roles).joinedload(IncidentRole.user),
+    )
+
+
+def one_with_people() -> Select[Incident]:
+    """One incident and everyone in it, in a single round trip."""
+    return select(Incident).options(
+        joinedload(Incident.reporter),
+        joinedload(Incident.lead),
+        joinedload(Incident.roles).joinedload(IncidentRole.user),
     )
 
 
 async def get(session: AsyncSession, incident_id: int, *, for_update: bool = False) -> Incident:
-    statement = with_people().where(Incident.id == incident_id).execution_options(populate_existing=True)
+    statement = one_with_people().where(Incident.id == incident_id).execution_options(populate_existing=True)
     if for_update:
         # NO KEY UPDATE: rows referencing the incident (timeline, notifications) can still be added
         # meanwhile; a plain FOR UPDATE would block their foreign-key checks and invite deadlocks.
         statement = statement.with_for_update(of=Incident, key_share=True)
-    incident = (await session.execute(statement)).scalar_one_or_none()
+    incident = (await session.execute(statement)).unique().scalar_one_or_none()
     if incident is None:
         raise IncidentNotFound(incident_id)
     return incident
 
 
 async def by_declare_key(session: AsyncSession, declare_key: str) -> Incident | None:
-    statement = with_people().where(Incident.declare_key == declare_key)
-    return (await session.execute(statement)).scalar_one_or_none()
+    statement = one_with_people().where(Incident.declare_key == declare_key)
+    return (await session.execute(statement)).unique().scalar_one_or_none()
 
 
 async def add(session: AsyncSession, incident: Incident) -> Incident:
@@ -42,8 +52,8 @@ async def add(session: AsyncSession, incident: Incident) -> Incident:
 
 
 async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
-    statement = with_people().where(Incident.channel_id == channel_id)
-    return (await session.execute(statement)).scalar_one_or_none()
+    statement = one_with_people().where(Incident.channel_id == channel_id)
+    return (await session.execute(statement)).unique().scalar_one_or_none()
 
 
 async def open_incidents(session: AsyncSession, limit: int = 50) -> list[Incident]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,13 +66,17 @@ Apply = Callable[[AsyncSession, Incident, datetime], Awaitable[list[Entry]]]
 class Lifecycle(Protocol):
     """Told, inside the same transaction, when an incident opens (declared, reopened) or closes."""
 
-    async def opened(self, session: AsyncSession, incident: Incident, now: datetime) -> None: ...
+    async def opened(
+        self, session: AsyncSession, incident: Incident, now: datetime, *, fresh: bool = False
+    ) -> None: ...
 
     async def closed(self, session: AsyncSession, incident: Incident, now: datetime) -> None: ...
 
 
 class _Nothing:
-    async def opened(self, session: AsyncSession, incident: Incident, now: datetime) -> None:
+    async def opened(
+        self, session: AsyncSession, incident: Incident, now: datetime, *, fresh: bool = False
+    ) -> None:
         return None
 
     async def closed(self, session: AsyncSession, incident: Incident, now: datetime) -> None:
@@ -109,52 +114,62 @@ class IncidentService:
     # --- declaring ------------------------------------------------------------------------------
 
     async def declare(
-        self, fields: IncidentFields, reporter: UserRef, *, declare_key: str | None = None
+        self,
+        fields: IncidentFields,
+        reporter: UserRef,
+        *,
+        declare_key: str | None = None,
+        claim_channel: bool = False,
     ) -> Declaration:
-        """Store a new incident; the same `declare_key` twice returns the first one."""
+        """Store a new incident; the same `declare_key` twice returns the first one.
+
+        The common case is one short transaction with no reads: a repeat delivery of the same
+        submission trips the unique `declare_key` and is answered with the incident it made.
+        `claim_channel` stores the incident already holding the claim to create its channel (see
+        `IncidentChannels.claim`), saving the announcer a transaction.
+        """
         fields = fields.validated()
-        async with self._db.transaction() as session:
+        try:
+            async with self._db.transaction() as session:
+                reporter_row = await users.upsert(session, reporter)
+                lead_row = await self._assignee(session, fields.lead) if fields.lead else None
+                now = self._clock()
+                incident = Incident(
+                    title=fields.title,
+                    summary=fields.summary,
+                    impact=fields.impact,
+                    severity=fields.severity,
+                    status=Status.INVESTIGATING,
+                    reporter=reporter_row,
+                    lead=lead_row,
+                    roles=[],
+                    declared_at=now,
+                    started_at=now,
+                    declare_key=declare_key,
+                    private=fields.private,
+                    channel_claimed_at=now if claim_channel else None,
+                )
+                session.add(incident)
+                await session.flush()
+                timeline.add(
+                    session,
+                    incident.id,
+                    EntryKind.DECLARED,
+                    f"Incident declared: {fields.title}",
+                    occurred_at=now,
+                    author_id=reporter_row.id,
+                )
+                await self.lifecycle.opened(session, incident, now, fresh=True)
+                await session.flush()
+                return Declaration(incident, created=True)
+        except IntegrityError:
+            existing = None
             if declare_key is not None:
-                existing = await repository.by_declare_key(session, declare_key)
-                if existing is not None:
-                    return Declaration(existing, created=False)
-            reporter_row = await users.upsert(session, reporter)
-            lead_row = await self._assignee(session, fields.lead) if fields.lead else None
-            now = self._clock()
-            incident = Incident(
-                title=fields.title,
-                summary=fields.summary,
-                impact=fields.impact,
-                severity=fields.severity,
-                status=Status.INVESTIGATING,
-                reporter_id=reporter_row.id,
-                lead_id=lead_row.id if lead_row else None,
-                declared_at=now,
-                started_at=now,
-                declare_key=declare_key,
-                private=fields.private,
-            )
-            try:
-                async with session.begin_nested():
-                    session.add(incident)
-                    await session.flush()
-                    timeline.add(
-                        session,
-                        incident.id,
-                        EntryKind.DECLARED,
-                        f"Incident declared: {fields.title}",
-                        occurred_at=now,
-                        author_id=reporter_row.id,
-                    )
-                    await session.flush()
-                    await self.lifecycle.opened(session, incident, now)
-            except IntegrityError:
-                # Another delivery of the same submission won the race.
-                existing = await repository.by_declare_key(session, declare_key) if declare_key else None
-                if existing is None:
-                    raise
-                return Declaration(existing, created=False)
-            return Declaration(await repository.get(session, incident.id), created=True)
+                async with self._db.transaction() as session:
+                    existing = await repository.by_declare_key(session, declare_key)
+            if existing is None:
+                raise
+            return Declaration(existing, created=False)
 
     # --- changing -------------------------------------------------------------------------------
 
@@ -358,5 +373,8 @@ class IncidentService:
 
     async def record_headline(self, incident_id: int, channel_id: str, ts: str) -> None:
         async with self._db.transaction() as session:
-            incident = await repository.get(session, incident_id, for_update=True)
-            incident.headline_channel_id, incident.headline_ts = channel_id, ts
+            await session.execute(
+                update(Incident)
+                .where(Incident.id == incident_id)
+                .values(headline_channel_id=channel_id, headline_ts=ts)
+            )

@@ -17,31 +17,52 @@ def key(incident_id: int, kind: str, occurrence: int) -> str:
     return f"{incident_id}:{kind}:{occurrence}"[:255]
 
 
+Row = tuple[int, str, int, datetime]  # incident id, kind, occurrence, due at
+
+
 async def schedule(
     session: AsyncSession, incident_id: int, kind: str, occurrence: int, due_at: datetime
 ) -> None:
-    """Make the row (once); a cancelled one (the incident was closed, now reopened) comes back."""
-    dedupe = key(incident_id, kind, occurrence)
+    await schedule_many(session, [(incident_id, kind, occurrence, due_at)])
+
+
+async def schedule_many(session: AsyncSession, rows: list[Row], *, revive: bool = True) -> None:
+    """Make each row (once), in one statement.
+
+    With `revive`, a row that was cancelled (the incident closed and has now reopened) comes back
+    as pending; a just-declared incident cannot have any, so it skips that step.
+    """
+    if not rows:
+        return
     insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    # One statement with a parameter list (not a multi-VALUES literal), so its compiled form is cached.
     await session.execute(
-        insert(Notification)
-        .values(
-            incident_id=incident_id,
-            kind=kind,
-            occurrence=occurrence,
-            dedupe_key=dedupe,
-            due_at=due_at,
-            status=Delivery.PENDING,
-            attempts=0,
-            created_at=due_at,
+        insert(Notification).on_conflict_do_nothing(index_elements=[Notification.dedupe_key]),
+        [
+            {
+                "incident_id": incident_id,
+                "kind": kind,
+                "occurrence": occurrence,
+                "dedupe_key": key(incident_id, kind, occurrence),
+                "due_at": due_at,
+                "status": Delivery.PENDING,
+                "attempts": 0,
+                "created_at": due_at,
+            }
+            for incident_id, kind, occurrence, due_at in rows
+        ],
+    )
+    if not revive:
+        return
+    for incident_id, kind, occurrence, due_at in rows:
+        await session.execute(
+            update(Notification)
+            .where(
+                Notification.dedupe_key == key(incident_id, kind, occurrence),
+                Notification.status == Delivery.CANCELLED,
+            )
+            .values(status=Delivery.PENDING, due_at=due_at, attempts=0, last_error=None)
         )
-        .on_conflict_do_nothing(index_elements=[Notification.dedupe_key])
-    )
-    await session.execute(
-        update(Notification)
-        .where(Notification.dedupe_key == dedupe, Notification.status == Delivery.CANCELLED)
-        .values(status=Delivery.PENDING, due_at=due_at, attempts=0, last_error=None)
-    )
 
 
 async def sent_counts(session: AsyncSession, incident_id: int) -> dict[str, int]:

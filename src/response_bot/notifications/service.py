@@ -38,6 +38,10 @@ class Claimed:
         return self.row.attempts > 1 and not (self.row.last_error or "").startswith("not sent:")
 
 
+# Start-up housekeeping may take longer than a user's action is allowed to.
+MAINTENANCE_TIMEOUT = 30.0
+
+
 class Notifications:
     def __init__(self, db: Database, plans: Sequence[Plan], clock: Callable[[], datetime] = utcnow) -> None:
         self._db = db
@@ -46,21 +50,24 @@ class Notifications:
 
     # --- the incident lifecycle (called inside the incident's own transaction) ---------------
 
-    async def opened(self, session: AsyncSession, incident: Incident, now: datetime) -> None:
-        """Schedule every notification the incident still has sends left for."""
-        sent = await outbox.sent_counts(session, incident.id)
+    async def opened(
+        self, session: AsyncSession, incident: Incident, now: datetime, *, fresh: bool = False
+    ) -> None:
+        """Schedule every notification the incident still has sends left for (`fresh`: just declared)."""
+        sent = {} if fresh else await outbox.sent_counts(session, incident.id)
+        await outbox.schedule_many(session, self._due(incident, now, sent), revive=not fresh)
+
+    def _due(self, incident: Incident, now: datetime, sent: dict[str, int]) -> list[outbox.Row]:
+        rows = []
         for plan in self.plans.values():
             if plan.kind == REPORT or (plan.kind == ANNOUNCE and incident.headline_ts):
                 continue
             done = sent.get(plan.kind, 0)
             if plan.max_sends is not None and done >= plan.max_sends:
                 continue
-            due = (
-                max(incident.started_at + plan.first_delay, now)
-                if done
-                else incident.started_at + plan.first_delay
-            )
-            await outbox.schedule(session, incident.id, plan.kind, done + 1, due)
+            first = incident.started_at + plan.first_delay
+            rows.append((incident.id, plan.kind, done + 1, max(first, now) if done else first))
+        return rows
 
     async def closed(self, session: AsyncSession, incident: Incident, now: datetime) -> None:
         """Reminders stop; the lead (or reporter) is asked for the post-incident report."""
@@ -72,20 +79,33 @@ class Notifications:
         )
         await outbox.schedule(session, incident.id, REPORT, int(reports.scalar_one()) + 1, now)
 
-    async def ensure_open_incidents(self) -> int:
-        """Give open incidents that have no notifications (declared before this feature) their schedule."""
+    async def ensure_open_incidents(self, batch: int = 500) -> int:
+        """Give open incidents that have no notifications (declared before this feature) their schedule.
+
+        In batches, each one transaction and one insert, so thousands of them don't hold a start up.
+        """
         now = self._clock()
-        async with self._db.transaction() as session:
-            scheduled = select(Notification.incident_id).distinct()
-            rows = await session.execute(
-                incidents.with_people().where(
-                    Incident.status.not_in([Status.RESOLVED, Status.REPORTED]), Incident.id.not_in(scheduled)
+        scheduled = select(Notification.incident_id).distinct()
+        total, after = 0, 0
+        while True:
+            async with self._db.transaction(timeout=MAINTENANCE_TIMEOUT) as session:
+                rows = await session.execute(
+                    select(Incident)
+                    .where(
+                        Incident.id > after,
+                        Incident.status.not_in([Status.RESOLVED, Status.REPORTED]),
+                        Incident.id.not_in(scheduled),
+                    )
+                    .order_by(Incident.id)
+                    .limit(batch)
                 )
-            )
-            found = list(rows.scalars())
-            for incident in found:
-                await self.opened(session, incident, now)
-            return len(found)
+                found = list(rows.scalars())
+                due = [row for incident in found for row in self._due(incident, now, {})]
+                await outbox.schedule_many(session, due, revive=False)
+            total += len(found)
+            if len(found) < batch:
+                return total
+            after = found[-1].id
 
     # --- the dispatcher's side -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot.incidents.fields import IncidentFields
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import Change
 from response_bot.slack.blocks import channel as channel_blocks
@@ -42,24 +43,31 @@ class Announcer:
         self._auto_create_channel = auto_create_channel
         self._nudge = nudge
 
+    def makes_channel_for(self, fields: IncidentFields) -> bool:
+        """Whether a declaration like this gets its channel straight away."""
+        return fields.private or self._auto_create_channel
+
     async def declared(self, incident: Incident, reporter: Recipient) -> None:
-        """Channel first (so the headline can link it), then the headline, the channel's set-up, the note."""
-        problem = None
+        """Channel first (so the headline can link it), then the headline, the channel's set-up, the note.
+
+        A declaration stored with the channel claim (`makes_channel_for`) goes straight to Slack, and
+        the incident read back when the channel is recorded is the one the headline shows.
+        """
+        problem, fresh, permalink = None, None, None
         if incident.private or self._auto_create_channel:
-            try:
-                incident = await self._setup.create(incident) or incident
-            except Exception as error:  # the incident exists; it must still be announced
-                problem, _ = describe(error)
-        try:
-            permalink = await self._headlines.publish(incident)
-        except Exception as error:
-            describe(error)  # logged, with a reference if it is unexpected
-            await self._replies.tell(
-                reporter,
-                f"⚠️ Incident {incident.id} is saved, but Slack didn't accept its headline post just now. "
-                "I'll post it by myself as soon as Slack lets me; there's no need to declare it again.",
-            )
+            async with self._headlines.exclusive(incident.id):
+                try:
+                    held = incident.channel_claimed_at is not None
+                    fresh = await self._setup.create(incident, claimed=held)
+                except Exception as error:  # the incident exists; it must still be announced
+                    problem, _ = describe(error)
+                if fresh is not None:
+                    permalink = await self._publish(fresh, reporter, current=True)
+        if fresh is None:
+            permalink = await self._publish(incident, reporter)
+        if permalink is None:
             return
+        incident = fresh or incident
         if incident.channel_id:
             await self._setup.furnish(incident)
         text = headline_blocks.declared_confirmation(
@@ -70,6 +78,19 @@ class Announcer:
                 f"\n⚠️ I couldn't create its channel: {problem} Use *Create incident channel* on the headline."
             )
         await self._replies.tell(reporter, text)
+
+    async def _publish(self, incident: Incident, reporter: Recipient, *, current: bool = False) -> str | None:
+        """The headline's permalink; None (and the reporter told) when Slack would not take it."""
+        try:
+            return await self._headlines.publish(incident, current=current)
+        except Exception as error:
+            describe(error)  # logged, with a reference if it is unexpected
+            await self._replies.tell(
+                reporter,
+                f"⚠️ Incident {incident.id} is saved, but Slack didn't accept its headline post just now. "
+                "I'll post it by myself as soon as Slack lets me; there's no need to declare it again.",
+            )
+            return None
 
     async def repair(self, incident: Incident) -> tuple[str, str]:
         """A declaration that was stored but never announced: give it its channel and headline now."""

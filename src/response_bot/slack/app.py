@@ -88,11 +88,14 @@ def build_app(
 
 
 async def open_link(
-    app: AsyncApp, app_token: str, ping_interval: float
+    app: AsyncApp,
+    app_token: str,
+    ping_interval: float,
+    on_envelope: Callable[[str], None] = lambda kind: None,
 ) -> tuple[AsyncSocketModeHandler, Gate]:
     """Connect over Socket Mode, failing fast (not retrying forever) when the app token is refused."""
     handler = AsyncSocketModeHandler(app, app_token=app_token, ping_interval=ping_interval)
-    gate = Gate(handler.handle)
+    gate = Gate(handler.handle, on_envelope)
     handler.client.socket_mode_request_listeners[:] = [gate]
     try:
         opened = await app.client.apps_connections_open(app_token=app_token)

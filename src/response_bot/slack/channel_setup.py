@@ -36,17 +36,20 @@ class ChannelSetup:
         self._doc_url = doc_url
         self._invitees = tuple(invitees)
 
-    async def create(self, incident: Incident) -> Incident | None:
-        """Create the channel once; None when it already has one or another worker is making it."""
-        claimed = await self._channels.claim(incident.id)
-        if claimed is None:
+    async def create(self, incident: Incident, *, claimed: bool = False) -> Incident | None:
+        """Create the channel once; None when it already has one or another worker is making it.
+
+        `claimed`: the caller already holds the claim (it came with the declaration). Returns the
+        incident as stored once the channel is recorded.
+        """
+        if not claimed and not await self._channels.claim(incident.id):
             return None
         try:
-            channel_id, name = await self._create_conversation(claimed)
+            channel_id, name = await self._create_conversation(incident)
         except BaseException:
             await self._channels.release(incident.id)
             raise
-        return (await self._channels.attach(incident.id, channel_id, name)).incident
+        return await self._channels.attach(incident.id, channel_id, name)
 
     async def _create_conversation(self, incident: Incident) -> tuple[str, str]:
         # A taken name belongs to someone else: never join or unarchive it, pick another.

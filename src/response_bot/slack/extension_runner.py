@@ -35,6 +35,11 @@ class ExtensionRunner:
     def registry(self) -> Any:
         return self._toolkit.registry
 
+    async def keywords_in_channel(self, event: dict[str, Any]) -> None:
+        incident = await self._incidents.by_channel(event["channel"])
+        if incident is not None:
+            await self.keywords(incident, event)
+
     async def keywords(self, incident: Incident, event: dict[str, Any]) -> None:
         """Each matching keyword handler runs once per message, however often Slack delivers it."""
         text = event.get("text") or ""

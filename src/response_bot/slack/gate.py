@@ -14,8 +14,9 @@ Handle = Callable[[Any, Any], Awaitable[None]]
 
 
 class Gate:
-    def __init__(self, handle: Handle) -> None:
+    def __init__(self, handle: Handle, on_envelope: Callable[[str], None] = lambda kind: None) -> None:
         self._handle = handle
+        self._on_envelope = on_envelope
         self.draining = False
         self.in_flight = 0
         self._idle = asyncio.Event()
@@ -27,6 +28,7 @@ class Gate:
             return
         self.in_flight += 1
         self._idle.clear()
+        self._on_envelope(str(getattr(request, "type", "unknown")))
         try:
             await self._handle(client, request)
         finally:

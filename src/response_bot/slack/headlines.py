@@ -69,25 +69,37 @@ class Headlines:
     def render(self, incident: Incident) -> blocks.Message:
         return blocks.headline(incident, doc_url=self._doc_url(incident.id), buttons=self.buttons(incident))
 
-    async def publish(self, incident: Incident) -> str:
-        """Post the headline (once) and return its permalink."""
+    def exclusive(self, incident_id: int) -> asyncio.Lock:
+        """Held while this incident's headline is posted or edited; see `publish(current=True)`."""
+        return self._lock(incident_id)
+
+    async def publish(self, incident: Incident, *, current: bool = False) -> str:
+        """Post the headline (once) and return its permalink.
+
+        `current`: the caller holds `exclusive(incident.id)` and read `incident` while holding it,
+        so it is up to date and nobody else can post meanwhile; otherwise it is read again here.
+        """
+        if current:
+            return await self._post_once(incident)
         async with self._lock(incident.id):
-            current = await self._incidents.get(incident.id)
-            if current.headline_ts and current.headline_channel_id:
-                return self._workspace.permalink(current.headline_channel_id, current.headline_ts)
-            message = self.render(current)
-            response = await self._client.chat_postMessage(
-                channel=self.target(current),
-                text=message.text,
-                blocks=message.blocks,
-                metadata=message.metadata,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-            ts = str(response["ts"])
-            channel = str(response["channel"])
-            await self._incidents.record_headline(incident.id, channel, ts)
-            return self._workspace.permalink(channel, ts)
+            return await self._post_once(await self._incidents.get(incident.id))
+
+    async def _post_once(self, current: Incident) -> str:
+        if current.headline_ts and current.headline_channel_id:
+            return self._workspace.permalink(current.headline_channel_id, current.headline_ts)
+        message = self.render(current)
+        response = await self._client.chat_postMessage(
+            channel=self.target(current),
+            text=message.text,
+            blocks=message.blocks,
+            metadata=message.metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        ts = str(response["ts"])
+        channel = str(response["channel"])
+        await self._incidents.record_headline(current.id, channel, ts)
+        return self._workspace.permalink(channel, ts)
 
     async def find_posted(self, incident: Incident) -> tuple[str, str] | None:
         """A headline an earlier attempt posted without recording it (found by its metadata)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,7 +17,11 @@ _PROFILE_FIELDS = ("name", "real_name", "display_name", "is_bot", "deleted")
 
 
 async def upsert(session: AsyncSession, ref: UserRef, *, fetched: bool = False) -> User:
-    """Insert the user once per Slack ID; refresh only the profile fields the caller knows."""
+    """Insert the user once per Slack ID; refresh only the profile fields the caller knows.
+
+    One round trip in the usual cases: an upsert that returns the row, or (when there is nothing
+    new to say about someone already stored) a plain lookup that leaves their row unlocked.
+    """
     known = {field: getattr(ref, field) for field in _PROFILE_FIELDS if getattr(ref, field) is not None}
     now = utcnow()
     values = {"slack_id": ref.slack_id, "updated_at": now, **known}
@@ -26,13 +31,25 @@ async def upsert(session: AsyncSession, ref: UserRef, *, fetched: bool = False) 
     statement = insert(User).values(**values)
     if known or fetched:
         updates = {key: statement.excluded[key] for key in values if key != "slack_id"}
-        statement = statement.on_conflict_do_update(index_elements=[User.slack_id], set_=updates)
-    else:
-        # Nothing new to say about them: don't rewrite (and lock) their row.
-        statement = statement.on_conflict_do_nothing(index_elements=[User.slack_id])
-    await session.execute(statement)
-    user = await by_slack_id(session, ref.slack_id)
-    assert user is not None
+        upserted = statement.on_conflict_do_update(index_elements=[User.slack_id], set_=updates)
+        user = await _returned(session, upserted)
+        assert user is not None
+        return user
+    stored = await by_slack_id(session, ref.slack_id)
+    if stored is not None:
+        return stored
+    inserted = await _returned(
+        session, statement.on_conflict_do_nothing(index_elements=[User.slack_id]), optional=True
+    )
+    if inserted is None:  # someone else inserted them a moment ago
+        inserted = await by_slack_id(session, ref.slack_id)
+    assert inserted is not None
+    return inserted
+
+
+async def _returned(session: AsyncSession, statement: Any, *, optional: bool = False) -> User | None:
+    result = await session.scalars(statement.returning(User), execution_options={"populate_existing": True})
+    user: User | None = result.one_or_none() if optional else result.one()
     return user
 
 

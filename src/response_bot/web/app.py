@@ -10,6 +10,7 @@ from response_bot.errors import StorageUnavailable
 from response_bot.web.api import Api
 from response_bot.web.auth import VIEWER, Authenticator, Denied
 from response_bot.web.health import Health
+from response_bot.web.metrics import Metrics
 from response_bot.web.pages import Pages
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -22,10 +23,12 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
-OPEN_PATHS = ("/healthz", "/login", "/auth/callback")
+OPEN_PATHS = ("/healthz", "/metrics", "/login", "/auth/callback")
 
 
-def build_web_app(*, health: Health, pages: Pages, api: Api, auth: Authenticator) -> web.Application:
+def build_web_app(
+    *, health: Health, pages: Pages, api: Api, auth: Authenticator, metrics: Metrics
+) -> web.Application:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
@@ -47,6 +50,7 @@ def build_web_app(*, health: Health, pages: Pages, api: Api, auth: Authenticator
 
     app = web.Application(middlewares=[guard])
     app.router.add_get("/healthz", health.handle)
+    app.router.add_get("/metrics", metrics.handle)
     app.router.add_get("/", pages.index)
     app.router.add_get(r"/incidents/{incident_id:\d+}", pages.incident)
     app.router.add_get(r"/incidents/{incident_id:\d+}/report.md", pages.report)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-import emoji
 from markupsafe import Markup, escape
 
 _SPECIAL = re.compile(r"<([^<>\n]+)>")
@@ -53,7 +52,11 @@ def _special(inner: str, names: Mapping[str, str]) -> tuple[str, str | None]:
 
 
 def _emojize(text: str) -> str:
-    return emoji.emojize(text, language="alias")
+    if ":" not in text:
+        return text
+    import emoji  # its tables are a few MB: loaded with the first page that needs them
+
+    return str(emoji.emojize(text, language="alias"))
 
 
 def to_html(text: str | None, names: Mapping[str, str] | None = None) -> Markup:

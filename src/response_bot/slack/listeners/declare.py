@@ -102,7 +102,12 @@ async def submit_declaration(
     reporter = UserRef(user["id"], name=user.get("username") or user.get("name"))
     try:
         fields = await with_lead_profile(forms.incident_fields(view), users)
-        declaration = await incidents.declare(fields, reporter, declare_key=f"view:{view['id']}")
+        declaration = await incidents.declare(
+            fields,
+            reporter,
+            declare_key=f"view:{view['id']}",
+            claim_channel=announcer.makes_channel_for(fields),
+        )
     except InvalidInput as error:
         await ack(response_action="errors", errors=forms.field_errors(error))
         return

@@ -14,7 +14,6 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from response_bot.extensions.registry import Registry
 from response_bot.incidents.channels import IncidentChannels
-from response_bot.incidents.service import IncidentService
 from response_bot.slack.background import Background
 from response_bot.slack.capture import TimelineCapture
 from response_bot.slack.commands import addressed_to
@@ -26,7 +25,6 @@ Builtin = Callable[..., Awaitable[None]]
 
 
 async def on_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
-    incidents: IncidentService = context["incidents"]
     extensions: ExtensionRunner = context["extensions"]
     background: Background = context["background"]
     capture: TimelineCapture = context["capture"]
@@ -42,11 +40,9 @@ async def on_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
     text = event.get("text") or ""
     if addressed_to(text, context.bot_user_id or "") is not None:
         return  # a command: the app_mention for the same message runs it
-    if not any(extensions.registry.matching_keywords(text)):
-        return  # the common case costs no database work
-    incident = await incidents.by_channel(event["channel"])
-    if incident is not None:
-        background.spawn(extensions.keywords(incident, event), None)
+    if any(extensions.registry.matching_keywords(text)):
+        # Nothing here must survive a crash, so even the channel lookup happens after the ack.
+        background.spawn(extensions.keywords_in_channel(event), None)
 
 
 async def on_rename(event: dict[str, Any], context: AsyncBoltContext) -> None:
