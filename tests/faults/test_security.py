@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -213,7 +214,7 @@ async def test_the_secrets_command_sets_lists_and_rotates_under_a_new_key(tmp_pa
 
     async def cli(*args: str, key: str, stdin: str | None = None) -> tuple[int, str]:
         process = await asyncio.create_subprocess_exec(
-            "python",
+            sys.executable,  # not whatever `python` is on PATH: CI does not activate the venv
             "-m",
             "response_bot",
             *args,
