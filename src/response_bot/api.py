@@ -25,21 +25,15 @@ from response_bot.extensions.hooks import (
     single_notification,
 )
 from response_bot.incidents.models import Incident, Severity, Status, format_duration
+from response_bot.slack.blocks import text as blocks
 from response_bot.slack.blocks.text import escape
 from response_bot.slack.metadata import IncidentRef
 
 
 def button(text: str, action_id: str, incident: Incident, *, style: str | None = None) -> dict[str, Any]:
     """A headline button; its click reaches `@action_handler(action_id)` with `ctx.incident` set."""
-    element: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
-        "action_id": action_id,
-        "value": IncidentRef(incident_id=incident.id).encode(),
-    }
-    if style in ("primary", "danger"):
-        element["style"] = style
-    return element
+    value = IncidentRef(incident_id=incident.id).encode()
+    return blocks.button(text, action_id, value, style=style if style in ("primary", "danger") else None)
 
 
 __all__ = [

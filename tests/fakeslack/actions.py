@@ -203,15 +203,7 @@ async def open_home(slack: FakeSlack, user: User) -> Delivery:
 
 async def rename_in_slack(slack: FakeSlack, user: User, channel: Channel, name: str) -> None:
     """Someone renames the channel in Slack's own UI."""
-    workspace = slack.workspace
-    old = channel.name
-    channel.previous_names.append(old)
-    channel.name = name
-    event_type = "group_rename" if channel.is_private else "channel_rename"
-    if workspace.event_visible(event_type, channel):
-        workspace.emit(
-            {"type": event_type, "channel": {"id": channel.id, "name": name, "created": channel.created}}
-        )
+    slack.workspace.rename(channel, name)
     slack._notify()
 
 

@@ -117,17 +117,7 @@ async def edit(slack: FakeSlack, user: User, message: Message, text: str) -> Non
     previous = message.to_api()
     message.text = text
     message.edited = {"user": user.id, "ts": workspace.ids.ts()}
-    workspace.emit_message(
-        channel,
-        {
-            "type": "message",
-            "subtype": "message_changed",
-            "hidden": True,
-            "message": message.to_api(),
-            "previous_message": previous,
-            "ts": workspace.ids.ts(),
-        },
-    )
+    workspace.emit_edited(channel, message, previous)
     slack._notify()
 
 

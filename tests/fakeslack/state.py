@@ -86,6 +86,15 @@ class Workspace:
             raise SlackError("channel_not_found")  # private channels are invisible to non-members
         return channel
 
+    def member_channel(self, channel_id: str) -> Channel:
+        """A channel the bot may write to: it exists, is not archived, and the bot is in it."""
+        channel = self.channel(channel_id)
+        if channel.archived:
+            raise SlackError("is_archived")
+        if BOT_USER_ID not in channel.members:
+            raise SlackError("not_in_channel")
+        return channel
+
     def channel_by_name(self, name: str) -> Channel | None:
         for channel in self.channels.values():
             if channel.name == name and not channel.is_im:
@@ -141,6 +150,30 @@ class Workspace:
         subscription = MESSAGE_SUBSCRIPTION[channel.kind]
         if self.event_visible(subscription, channel):
             self.emit({**event, "channel": channel.id, "channel_type": channel.kind})
+
+    def emit_edited(self, channel: Channel, message: Message, previous: dict[str, Any]) -> None:
+        """The `message_changed` Slack sends after `message` (already edited) was changed."""
+        self.emit_message(
+            channel,
+            {
+                "type": "message",
+                "subtype": "message_changed",
+                "hidden": True,
+                "message": message.to_api(),
+                "previous_message": previous,
+                "ts": self.ids.ts(),
+            },
+        )
+
+    def rename(self, channel: Channel, name: str) -> None:
+        """Rename the channel and send the rename event to whoever may see it."""
+        channel.previous_names.append(channel.name)
+        channel.name = name
+        event_type = "group_rename" if channel.is_private else "channel_rename"
+        if self.event_visible(event_type, channel):
+            self.emit(
+                {"type": event_type, "channel": {"id": channel.id, "name": name, "created": channel.created}}
+            )
 
     def emit(self, event: dict[str, Any]) -> None:
         event.setdefault("event_ts", event.get("ts") or self.ids.ts())

@@ -103,12 +103,7 @@ def _writable(workspace: Workspace, channel_id: str) -> Channel:
     if channel_id.startswith(("U", "W")):
         workspace.user(channel_id)
         return workspace.im_with(channel_id)
-    channel = workspace.channel(channel_id)
-    if channel.archived:
-        raise SlackError("is_archived")
-    if BOT_USER_ID not in channel.members:
-        raise SlackError("not_in_channel")
-    return channel
+    return workspace.member_channel(channel_id)
 
 
 def _content(args: Args) -> tuple[str, list[dict[str, Any]]]:
@@ -166,17 +161,7 @@ async def chat_update(workspace: Workspace, args: Args) -> dict[str, Any]:
     if args.get("metadata") is not None:
         message.metadata = args["metadata"]
     message.edited = {"user": BOT_USER_ID, "ts": workspace.ids.ts()}
-    workspace.emit_message(
-        channel,
-        {
-            "type": "message",
-            "subtype": "message_changed",
-            "hidden": True,
-            "message": message.to_api(),
-            "previous_message": previous,
-            "ts": workspace.ids.ts(),
-        },
-    )
+    workspace.emit_edited(channel, message, previous)
     return {"ok": True, "channel": channel.id, "ts": message.ts, "text": text, "message": message.to_api()}
 
 

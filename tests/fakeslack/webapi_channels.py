@@ -26,15 +26,6 @@ def _validate_name(workspace: Workspace, name: str) -> None:
         raise SlackError("name_taken")
 
 
-def _member_channel(workspace: Workspace, channel_id: str) -> Channel:
-    channel = workspace.channel(channel_id)
-    if channel.archived:
-        raise SlackError("is_archived")
-    if BOT_USER_ID not in channel.members:
-        raise SlackError("not_in_channel")
-    return channel
-
-
 def _system_message(
     workspace: Workspace, channel: Channel, subtype: str, text: str, user: str, **extra: Any
 ) -> None:
@@ -75,7 +66,7 @@ async def conversations_create(workspace: Workspace, args: Args) -> dict[str, An
 @method("conversations.invite", MANAGE)
 async def conversations_invite(workspace: Workspace, args: Args) -> dict[str, Any]:
     _required(args, "channel", "users")
-    channel = _member_channel(workspace, str(args["channel"]))
+    channel = workspace.member_channel(str(args["channel"]))
     wanted = [u for u in str(args["users"]).split(",") if u]
     if len(wanted) > 1000:
         raise SlackError("too_many_users")
@@ -126,7 +117,7 @@ async def conversations_invite(workspace: Workspace, args: Args) -> dict[str, An
 @method("conversations.setTopic", MANAGE)
 async def conversations_set_topic(workspace: Workspace, args: Args) -> dict[str, Any]:
     _required(args, "channel")
-    channel = _member_channel(workspace, str(args["channel"]))
+    channel = workspace.member_channel(str(args["channel"]))
     topic = str(args.get("topic") or "")
     if len(topic) > TOPIC_MAX:
         raise SlackError("too_long")
@@ -140,19 +131,13 @@ async def conversations_set_topic(workspace: Workspace, args: Args) -> dict[str,
 @method("conversations.rename", MANAGE)
 async def conversations_rename(workspace: Workspace, args: Args) -> dict[str, Any]:
     _required(args, "channel", "name")
-    channel = _member_channel(workspace, str(args["channel"]))
+    channel = workspace.member_channel(str(args["channel"]))
     name = str(args["name"])
     if name == channel.name:
         return {"ok": True, "channel": channel.to_api()}
     _validate_name(workspace, name)
     old = channel.name
-    channel.previous_names.append(old)
-    channel.name = name
-    event_type = "group_rename" if channel.is_private else "channel_rename"
-    if workspace.event_visible(event_type, channel):
-        workspace.emit(
-            {"type": event_type, "channel": {"id": channel.id, "name": name, "created": channel.created}}
-        )
+    workspace.rename(channel, name)
     _system_message(
         workspace,
         channel,
@@ -175,7 +160,7 @@ async def conversations_members(workspace: Workspace, args: Args) -> dict[str, A
 @method("bookmarks.add", ("bookmarks:write",))
 async def bookmarks_add(workspace: Workspace, args: Args) -> dict[str, Any]:
     _required(args, "channel_id", "title", "type")
-    channel = _member_channel(workspace, str(args["channel_id"]))
+    channel = workspace.member_channel(str(args["channel_id"]))
     if args["type"] != "link":
         raise SlackError("invalid_bookmark_type")
     link = str(args.get("link") or "")

@@ -45,12 +45,6 @@ async def by_declare_key(session: AsyncSession, declare_key: str) -> Incident | 
     return (await session.execute(statement)).unique().scalar_one_or_none()
 
 
-async def add(session: AsyncSession, incident: Incident) -> Incident:
-    session.add(incident)
-    await session.flush()
-    return await get(session, incident.id)
-
-
 async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
     statement = one_with_people().where(Incident.channel_id == channel_id)
     return (await session.execute(statement)).unique().scalar_one_or_none()

@@ -122,7 +122,7 @@ async def claim(
 
 
 async def finish(session: AsyncSession, row_id: int, replica: str, **values: Any) -> bool:
-    """Change a claimed row only if this replica still holds it (the fencing check)."""
+    """Change a claimed row only if this replica still holds it (the fencing check), and let go of it."""
     result = await session.execute(
         update(Notification)
         .where(
@@ -130,7 +130,7 @@ async def finish(session: AsyncSession, row_id: int, replica: str, **values: Any
             Notification.locked_by == replica,
             Notification.status == Delivery.SENDING,
         )
-        .values(**values)
+        .values(locked_by=None, lease_until=None, **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,8 +152,6 @@ class Notifications:
                 sent_at=now,
                 slack_channel=channel,
                 slack_ts=ts,
-                locked_by=None,
-                lease_until=None,
                 last_error=None,
             )
             if not owned:
@@ -168,78 +167,39 @@ class Notifications:
 
     async def wait(self, claimed: Claimed, replica: str, until: datetime) -> None:
         """Not needed now: look again later, without using up a send or an attempt."""
-        async with self._db.transaction() as session:
-            await outbox.finish(
-                session,
-                claimed.row.id,
-                replica,
-                status=Delivery.PENDING,
-                due_at=until,
-                attempts=0,
-                first_attempt_at=None,
-                locked_by=None,
-                lease_until=None,
-                last_error=None,
-            )
+        await self._finish(
+            claimed,
+            replica,
+            status=Delivery.PENDING,
+            due_at=until,
+            attempts=0,
+            first_attempt_at=None,
+            last_error=None,
+        )
 
     async def stop(self, claimed: Claimed, replica: str) -> None:
-        async with self._db.transaction() as session:
-            await outbox.finish(
-                session, claimed.row.id, replica, status=Delivery.CANCELLED, locked_by=None, lease_until=None
-            )
+        await self._finish(claimed, replica, status=Delivery.CANCELLED)
 
     async def retry(self, claimed: Claimed, replica: str, after: timedelta, error: str) -> None:
         """Try again later (never by sleeping on the lease); give up after MAX_ATTEMPTS."""
-        now = self._clock()
-        async with self._db.transaction() as session:
-            if claimed.row.attempts >= MAX_ATTEMPTS:
-                log.error(
-                    "notification %s (%s, incident %s) failed after %d attempts: %s",
-                    claimed.row.id,
-                    claimed.row.kind,
-                    claimed.row.incident_id,
-                    claimed.row.attempts,
-                    error,
-                )
-                await outbox.finish(
-                    session,
-                    claimed.row.id,
-                    replica,
-                    status=Delivery.FAILED,
-                    last_error=error,
-                    locked_by=None,
-                    lease_until=None,
-                )
-                return
-            await outbox.finish(
-                session,
-                claimed.row.id,
-                replica,
-                status=Delivery.PENDING,
-                due_at=now + after,
-                last_error=error,
-                locked_by=None,
-                lease_until=None,
-            )
+        if claimed.row.attempts >= MAX_ATTEMPTS:
+            await self._give_up(claimed, replica, error, f"failed after {claimed.row.attempts} attempts")
+            return
+        await self._finish(
+            claimed, replica, status=Delivery.PENDING, due_at=self._clock() + after, last_error=error
+        )
 
     async def fail(self, claimed: Claimed, replica: str, error: str) -> None:
-        log.error(
-            "notification %s (%s, incident %s) cannot be sent: %s",
-            claimed.row.id,
-            claimed.row.kind,
-            claimed.row.incident_id,
-            error,
-        )
+        await self._give_up(claimed, replica, error, "cannot be sent")
+
+    async def _give_up(self, claimed: Claimed, replica: str, error: str, why: str) -> None:
+        row = claimed.row
+        log.error("notification %s (%s, incident %s) %s: %s", row.id, row.kind, row.incident_id, why, error)
+        await self._finish(claimed, replica, status=Delivery.FAILED, last_error=error)
+
+    async def _finish(self, claimed: Claimed, replica: str, **values: Any) -> None:
         async with self._db.transaction() as session:
-            await outbox.finish(
-                session,
-                claimed.row.id,
-                replica,
-                status=Delivery.FAILED,
-                last_error=error,
-                locked_by=None,
-                lease_until=None,
-            )
+            await outbox.finish(session, claimed.row.id, replica, **values)
 
     async def release(self, replica: str) -> int:
         async with self._db.transaction() as session:
