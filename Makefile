@@ -30,8 +30,11 @@ chromium:
 		(echo "installing Chromium for the browser tests"; apt-get install -y -q chromium >/dev/null || \
 		 sudo apt-get install -y -q chromium >/dev/null)
 
+# Most tests wait on the network and timers, so four workers share two cores well; the soak runs on
+# its own afterwards, since it loads the machine on purpose.
 test: lint chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4 -m "not soak"
+	$(BIN)/pytest -m soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -9,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from response_bot.db import migrate
 from tests.fakeslack import Channel, FakeSlack, User
 from tests.support.bot import RunningBot, bot_settings
-from tests.support.databases import PostgresTemplate, SqliteTemplate
+from tests.support.databases import PostgresTemplate, SqliteTemplate, off_loop
+from tests.support.pgcluster import PrivateCluster
 
 # slack_sdk sends even loopback traffic through these; tests must never use a proxy.
 for _name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
@@ -31,6 +34,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     template = SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
     template.create()
     return template
+
+
+@pytest.fixture
+async def cluster() -> AsyncIterator[PrivateCluster]:
+    """A migrated PostgreSQL server of the test's own, which it may stop, restart or shut down."""
+    if not PrivateCluster.available():
+        pytest.fail("PostgreSQL server binaries are needed (apt-get install postgresql)")
+    server = await asyncio.to_thread(lambda: PrivateCluster().create())
+    off_loop(lambda: migrate.upgrade(server.url))
+    yield server
+    await asyncio.to_thread(server.destroy)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

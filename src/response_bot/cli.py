@@ -6,10 +6,15 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from response_bot import __version__, logs
 from response_bot.errors import StartupError
 from response_bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from response_bot.db.engine import Database
 
 EXIT_CONFIG = 2
 EXIT_STARTUP = 1
@@ -108,9 +113,16 @@ async def _check(settings: Settings) -> None:
             raise StartupError(
                 f"DATABASE_URL: cannot reach the database ({_describe_db(settings.database_url)})"
             )
+        print(f"database: reachable ({_describe_db(settings.database_url)})")
+        from response_bot.db.migrate import is_current
+
+        if await is_current(settings.database_url):
+            stuck = await _stuck_effects(db, settings.duration("announce_check_after"))
+        else:
+            print("database: its schema is behind this version (`response-bot migrate` or `run` updates it)")
+            stuck = []
     finally:
         await db.dispose()
-    print(f"database: reachable ({_describe_db(settings.database_url)})")
     async with aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=settings.slack_timeout_seconds)
     ) as session:
@@ -127,6 +139,14 @@ async def _check(settings: Settings) -> None:
                 "with connections:write and turn Socket Mode on"
             ) from None
         print("slack: app token accepted (Socket Mode available)")
+    if stuck:
+        for line in stuck:
+            print(f"stuck: {line}")
+        raise StartupError(
+            f"{len(stuck)} thing(s) Slack should show are not done yet (listed above); the bot keeps "
+            "trying on its own, and the reason tells what to fix"
+        )
+    print("effects: nothing stuck")
 
 
 async def _secrets(settings: Settings, action: str, name: str | None) -> None:
@@ -160,6 +180,21 @@ async def _secrets(settings: Settings, action: str, name: str | None) -> None:
         raise StartupError(error.message) from None
     finally:
         await db.dispose()
+
+
+async def _stuck_effects(db: Database, older_than: timedelta) -> list[str]:
+    """Effects still not done well after they were stored: which incident, what, and why."""
+    from response_bot.effects.service import Effects
+
+    effects = await Effects(db, replica="check", lease=older_than).stuck(older_than)
+    lines = []
+    for effect in effects:
+        why = effect.last_error or ("held by " + effect.locked_by if effect.locked_by else "not tried yet")
+        lines.append(
+            f"incident {effect.incident_id}: {effect.kind} is {effect.status} after {effect.attempts} "
+            f"attempt(s): {why}"
+        )
+    return lines
 
 
 def _one_line(error: BaseException) -> str:

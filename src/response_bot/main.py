@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 from aiohttp import web
@@ -14,9 +14,12 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot import crashpoints
 from response_bot.crypto import FieldCipher
 from response_bot.db.engine import Database
 from response_bot.db.idempotency import Deliveries
+from response_bot.effects.runner import EffectRunner
+from response_bot.effects.service import Effects
 from response_bot.errors import StartupError
 from response_bot.extensions import loader
 from response_bot.extensions.context import Toolkit
@@ -25,18 +28,18 @@ from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
-from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, announce_plan, built_in_plans
+from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
 from response_bot.notifications.service import Notifications
-from response_bot.scheduling.dispatcher import Dispatcher
+from response_bot.scheduling.dispatcher import Dispatcher, replica_name
 from response_bot.scheduling.ticker import Ticker
 from response_bot.settings import Settings
 from response_bot.slack import headline_channel
-from response_bot.slack.announcer import Announcer
 from response_bot.slack.app import build_app, build_client, open_link
 from response_bot.slack.background import Background
 from response_bot.slack.capture import TimelineCapture
 from response_bot.slack.channel_setup import ChannelSetup
 from response_bot.slack.commands import CommandRunner
+from response_bot.slack.confirmations import Confirmations
 from response_bot.slack.errors import ErrorReporter
 from response_bot.slack.extension_runner import ExtensionRunner
 from response_bot.slack.gate import Gate
@@ -45,6 +48,7 @@ from response_bot.slack.home import HomeTab
 from response_bot.slack.membership import ChannelMembers
 from response_bot.slack.notifier import Notifier
 from response_bot.slack.oidc import code_exchanger
+from response_bot.slack.performer import SlackPerformer
 from response_bot.slack.profiles import SlackProfiles
 from response_bot.slack.recipients import Replies
 from response_bot.slack.workspace import Workspace, identify
@@ -89,6 +93,7 @@ class Runtime:
         self.services: Services | None = None
         self.registry: Registry | None = None
         self.dispatcher: Dispatcher | None = None
+        self.effect_runner: EffectRunner | None = None
         self.ticker: Ticker | None = None
         self.http_port: int = settings.http_port
 
@@ -118,11 +123,31 @@ class Runtime:
         channel_id = await headline_channel.resolve(client, settings.incident_channel)
 
         registry = self.registry = loader.load(settings.plugins)
+        tick = settings.duration("scheduler_tick")
+        lease = settings.duration("notification_lease")
+        replica = replica_name()
+        # The outbox's own client never retries or sleeps by itself: the outbox reschedules.
+        outbox_client = AsyncWebClient(
+            token=client.token,
+            base_url=settings.slack_api_url,
+            session=self.http,
+            timeout=int(max(1, settings.slack_timeout_seconds)),
+            retry_handlers=[],
+        )
         notifications = Notifications(self.db, _plans(settings, registry))
-        incidents = IncidentService(self.db, roles=settings.roles, lifecycle=notifications)
+        notifications.due_now = self._nudge
+        effects = Effects(self.db, replica=replica, lease=lease)
+        effects.when_waiting(self._nudge)
+        incidents = IncidentService(
+            self.db,
+            roles=settings.roles,
+            lifecycle=notifications,
+            effects=effects,
+            auto_create_channel=settings.auto_create_channel,
+        )
         channels = IncidentChannels(self.db)
         proposals = Proposals(self.db)
-        deliveries = Deliveries(self.db)
+        deliveries = Deliveries(self.db, lease)
         users = UserService(self.db, SlackProfiles(client))
         timeline = TimelineService(self.db)
         self.services = Services(incidents, users, timeline)
@@ -132,17 +157,15 @@ class Runtime:
         doc_url = settings.incident_url
         members = ChannelMembers(client)
         headlines = Headlines(
-            client, incidents, self.workspace, channel_id, doc_url, extra_buttons=registry.headline_buttons
+            outbox_client, self.workspace, channel_id, doc_url, extra_buttons=registry.headline_buttons
         )
-        setup = ChannelSetup(client, channels, self.workspace, doc_url, invitees=settings.invitees)
-        announcer = Announcer(
-            client,
-            headlines,
-            setup,
-            replies,
-            doc_url,
-            auto_create_channel=settings.auto_create_channel,
-            nudge=self._nudge,
+        setup = ChannelSetup(outbox_client, channels, self.workspace, doc_url, invitees=settings.invitees)
+        self.effect_runner = runner = EffectRunner(
+            effects,
+            SlackPerformer(outbox_client, headlines, setup),
+            incidents.get,
+            backoff=tick,
+            wake_at=self._wake_at,
         )
         toolkit = Toolkit(
             client=client,
@@ -151,11 +174,12 @@ class Runtime:
             registry=registry,
             bot_user_id=self.workspace.bot_user_id,
             doc_url=doc_url,
-            publish=announcer.changed,
             person=users.profile,
             rename_channel=setup.rename,
             proposals=proposals,
             vault=Vault(self.db, FieldCipher(settings.field_keys) if settings.field_keys else None),
+            effects=effects,
+            runner=runner,
         )
         app = build_app(
             client,
@@ -167,7 +191,8 @@ class Runtime:
                 "users": users,
                 "channels": channels,
                 "proposals": proposals,
-                "announcer": announcer,
+                "runner": runner,
+                "confirmations": Confirmations(runner, headlines, replies, doc_url),
                 "background": self.background,
                 "replies": replies,
                 "commands": CommandRunner(toolkit, deliveries),
@@ -197,30 +222,30 @@ class Runtime:
             settings.socket_ping_interval,
             on_envelope=lambda kind: self.metrics.count(f'response_envelopes_total{{type="{kind}"}}'),
         )
-        # The outbox's own client never retries or sleeps by itself: the dispatcher reschedules.
-        outbox_client = AsyncWebClient(
-            token=client.token,
-            base_url=settings.slack_api_url,
-            session=self.http,
-            timeout=10,
-            retry_handlers=[],
-        )
         notifier = Notifier(
             outbox_client,
             toolkit,
             report_url=lambda i: f"{doc_url(i)}/report.md",
             doc_url=doc_url,
-            announce=announcer.repair,
         )
-        tick = settings.duration("scheduler_tick")
+        check_after = settings.duration("announce_check_after")
+
+        async def sweep() -> None:
+            await effects.rearm_failed_setup(failed_for=max(check_after, 10 * tick))
+            await incidents.repair_declarations()
+
         self.dispatcher = Dispatcher(
             notifications,
             _rules(settings),
             notifier,
-            lease=settings.duration("notification_lease"),
+            lease=lease,
+            replica=replica,
             # Later than two ticks (plus a second of slack) after it was due: say it is late.
             late_after=2 * tick + timedelta(seconds=1),
             backoff=tick,
+            effects=runner,
+            sweep=sweep,
+            sweep_every=check_after,
         )
         await notifications.ensure_open_incidents()
         self.ticker = Ticker(self.dispatcher.tick, tick)
@@ -260,6 +285,10 @@ class Runtime:
         if self.ticker is not None:
             self.ticker.nudge()
 
+    def _wake_at(self, when: datetime) -> None:
+        if self.ticker is not None:
+            self.ticker.wake_at(when)
+
     async def _link_gauge(self) -> float:
         return 1.0 if await self._link_up() else 0.0
 
@@ -277,11 +306,17 @@ class Runtime:
             self.handler = None
         if self.background is not None:
             await self.background.drain(timeout=3)
+        if self.effect_runner is not None:
+            await self.effect_runner.stop(timeout=2)
         if self.ticker is not None:
             self.ticker.pause()
         if self.dispatcher is not None:
             await self.dispatcher.stop(timeout=2)
             self.dispatcher = None
+        if self.effect_runner is not None:
+            # What it holds and has not done goes back for another replica to take at once.
+            await self.effect_runner.release()
+            self.effect_runner = None
         if self.ticker is not None:
             await asyncio.sleep(0)  # let the scheduler see its last tick finish before it shuts down
             self.ticker.stop()
@@ -312,7 +347,6 @@ def _plans(settings: Settings, registry: Registry) -> list[Plan]:
         close=(settings.duration("reminder_close_interval"), settings.reminder_close_max),
         cadence=settings.cadence,
     )
-    plans.append(announce_plan(settings.duration("announce_check_after")))
     for notification in registry.notifications:
         interval = timedelta(minutes=notification.interval_mins) if notification.interval_mins else None
         plans.append(
@@ -347,6 +381,7 @@ def _describe_db(url: str) -> str:
 
 async def serve(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    crashpoints.arm_from_environment()
     runtime = Runtime(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

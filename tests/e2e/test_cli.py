@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import People, StartBot
 from tests.fakeslack import FakeSlack
 from tests.support.process import clean_env, run_cli, start_bot_process
 
@@ -91,3 +92,25 @@ async def test_run_migrates_connects_joins_the_channel_and_stops_on_sigterm(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_check_names_what_slack_should_show_but_does_not_and_why(
+    tmp_path: Path, slack: FakeSlack, people: People, start_bot: StartBot, database_url: str
+) -> None:
+    """The bot was removed from the incidents channel: the headline can't be posted; `check` says so."""
+    bot = await start_bot(auto_create_channel=False, announce_check_after="1s")
+    slack.fail("chat.postMessage", "not_in_channel", times=5)
+    await slack.slash(people.alice, "Search is down", people.general)
+    view = await slack.wait_for_view(people.alice, "incident_declare")
+    assert (await slack.submit(people.alice, view)).closed
+    await slack.wait_for_ephemeral(people.alice, lambda e: "is saved" in e.text, timeout=10)
+    await bot.stop()
+    env = clean_env(**slack.env(), DATABASE_URL=database_url, ANNOUNCE_CHECK_AFTER="1s")
+    result = await run_cli("check", env=env, cwd=tmp_path)
+    assert result.code == 1
+    assert (
+        "stuck: incident 1: headline.post is failed after 1 attempt(s): not sent: not_in_channel"
+        in result.stdout
+    )
+    assert "not done yet" in result.stderr

@@ -43,6 +43,9 @@ class FakeSlack:
         self.workspace = Workspace(self._emit_event)
         self.hub = SocketHub(self._notify)
         self.faults: list[Fault] = []
+        # Called for every Web API call that no scripted fault takes: may return a fault for it
+        # (the soak test's random 429s and 500s).
+        self.chaos: Callable[[str, dict[str, Any]], Fault | None] | None = None
         # Every Web API request as it arrives (before any injected delay): what the app has sent.
         self.arrivals: list[Call] = []
         self.sign_in = SignIn(self.workspace)
@@ -232,7 +235,7 @@ class FakeSlack:
             if fault.method == method and fault.times > 0 and (fault.match is None or fault.match(args)):
                 fault.times -= 1
                 return fault
-        return None
+        return self.chaos(method, args) if self.chaos is not None else None
 
     # --- HTTP: the Web API ----------------------------------------------------------------
 

@@ -181,6 +181,13 @@ async def bookmarks_add(workspace: Workspace, args: Args) -> dict[str, Any]:
     return {"ok": True, "bookmark": bookmark}
 
 
+@method("bookmarks.list", ("bookmarks:read",))
+async def bookmarks_list(workspace: Workspace, args: Args) -> dict[str, Any]:
+    _required(args, "channel_id")
+    channel = workspace.channel(str(args["channel_id"]))
+    return {"ok": True, "bookmarks": list(channel.bookmarks)}
+
+
 @method("reactions.add", ("reactions:write",))
 async def reactions_add(workspace: Workspace, args: Args) -> dict[str, Any]:
     _required(args, "channel", "name", "timestamp")

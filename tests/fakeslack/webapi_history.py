@@ -67,7 +67,9 @@ async def conversations_replies(workspace: Workspace, args: Args) -> dict[str, A
         m for m in channel.messages if not m.deleted and m.thread_ts == parent_ts and m.ts != parent_ts
     ]
     found = ([parent] if parent else []) + _between(replies, args)
-    return {"ok": True, "messages": [m.to_api() for m in found][: int(args.get("limit") or 1000)]}
+    with_metadata = _flag(args, "include_all_metadata")
+    shown = [_shown(m, with_metadata) for m in found]
+    return {"ok": True, "messages": shown[: int(args.get("limit") or 1000)]}
 
 
 @method("users.lookupByEmail", ("users:read.email",))

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
-from response_bot.db import migrate
 from response_bot.incidents.models import Incident, Severity
 from response_bot.timeline.models import EntryKind, TimelineEntry
 from tests.conftest import People
@@ -18,22 +16,11 @@ from tests.e2e.flows import declare
 from tests.e2e.test_commands import command, done
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot, bot_settings
-from tests.support.databases import off_loop
 from tests.support.pgcluster import PrivateCluster
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.process
 OUTAGE = 30.0
-
-
-@pytest.fixture
-async def cluster() -> AsyncIterator[PrivateCluster]:
-    if not PrivateCluster.available():
-        pytest.fail("PostgreSQL server binaries are needed (apt-get install postgresql)")
-    server = await asyncio.to_thread(lambda: PrivateCluster().create())
-    off_loop(lambda: migrate.upgrade(server.url))
-    yield server
-    await asyncio.to_thread(server.destroy)
 
 
 async def test_users_are_told_to_retry_the_link_stays_up_and_it_recovers_by_itself(

@@ -53,6 +53,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users.lookupByEmail": {"users:read.email"},
     "reactions.add": {"reactions:write"},
     "bookmarks.add": {"bookmarks:write"},
+    "bookmarks.list": {"bookmarks:read"},
 }
 EVENT_SCOPES = {
     "app_mention": {"app_mentions:read"},
@@ -178,7 +179,11 @@ def test_values_are_bound_to_their_place_and_keys_rotate() -> None:
         FieldCipher([new]).decrypt("secret:pagerduty", token)  # the old key is really gone
 
 
-@pytest.mark.parametrize("value", ["not-a-key", "a" * 44, f"{FieldCipher.new_key()},short"])
+@pytest.mark.parametrize(
+    "value",
+    ["not-a-key", "a" * 44, f"{FieldCipher.new_key()},short"],
+    ids=["not-a-key", "not-base64-of-32-bytes", "a-good-key-then-a-short-one"],
+)
 def test_start_up_refuses_a_malformed_key(value: str) -> None:
     with pytest.raises(ConfigError, match=r"ENCRYPTED_FIELD_KEY .*not a Fernet key"):
         load_settings(

@@ -75,15 +75,18 @@ async def test_a_headline_slack_refuses_is_posted_later_by_itself_once(
 async def test_a_headline_post_whose_answer_times_out_is_found_not_repeated(
     start_bot: StartBot, slack: FakeSlack, people: People
 ) -> None:
-    """Slack posted it but the answer never came: the repair finds it by its metadata."""
+    """Slack posted it but the answer never came: the retry finds it by its metadata, and the
+    reporter's confirmation (which waits a few seconds for the headline) links it as usual."""
     await start_bot(**REPAIR, slack_timeout_seconds=1)
     slack.fail("chat.postMessage", None, hold=3, match=headline_post)
     await submit_declaration(slack, people)
-    await slack.wait_for_ephemeral(people.alice, lambda e: "is saved" in e.text, timeout=10)
-    await slack.wait_for(lambda: slack.calls("conversations.history"), timeout=10)
-    await slack.wait_for(lambda: slack.dms(people.alice), timeout=5)
+    note = await slack.wait_for_ephemeral(people.alice, timeout=10)
+    assert "Thanks for declaring" in note.text and "headline post" in note.text
+    assert slack.calls("conversations.history")  # looked before posting again
     assert len(headlines(slack, people)) == 1
     assert len([c for c in slack.arrivals if c.method == "chat.postMessage" and headline_post(c.args)]) == 1
+    await slack.settled()
+    assert slack.dms(people.alice) == []  # told once, correctly: no second note
 
 
 async def test_slack_unreachable_while_declaring_the_incident_is_announced_when_it_returns(

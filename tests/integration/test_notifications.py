@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from response_bot.db.engine import Database
-from response_bot.incidents.channels import IncidentChannels
+from response_bot.incidents import repository as incident_rows
 from response_bot.incidents.fields import IncidentFields
 from response_bot.incidents.models import Severity
 from response_bot.incidents.service import IncidentService
@@ -82,9 +82,9 @@ class World:
     async def declare(self, title: str = "Disk full", *, channel: bool = True, **fields: object) -> int:
         declared = await self.incidents.declare(IncidentFields(title, **fields), ALICE)  # type: ignore[arg-type]
         if channel:
-            await IncidentChannels(self.db).attach(
-                declared.incident.id, f"C{declared.incident.id:06d}", "inc"
-            )
+            async with self.db.transaction() as session:
+                incident_id = declared.incident.id
+                await incident_rows.attach_channel(session, incident_id, f"C{incident_id:06d}", "inc", START)
         return declared.incident.id
 
     async def at(self, **delta: float) -> int:

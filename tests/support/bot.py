@@ -33,6 +33,8 @@ class RunningBot:
     slack: FakeSlack
     settings: Settings
     runtime: Runtime = field(init=False)
+    # Killed at a crash point (tests/support/crash.py): nothing left to stop.
+    dead: bool = False
 
     async def start(self) -> RunningBot:
         self.runtime = Runtime(self.settings)
@@ -41,7 +43,8 @@ class RunningBot:
         return self
 
     async def stop(self) -> None:
-        await self.runtime.stop()
+        if not self.dead:
+            await self.runtime.stop()
 
     async def restart(self) -> RunningBot:
         await self.stop()

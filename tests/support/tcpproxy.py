@@ -15,6 +15,9 @@ class TcpProxy:
         self._links: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self.accepting = True
+        # Set to drop the connections open now at their next message in one direction: "up"
+        # (the request never reaches the server) or "down" (it does, but the answer is lost).
+        self.lose: str | None = None
 
     async def start(self) -> TcpProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -31,16 +34,27 @@ class TcpProxy:
             writer.close()
             return
         self._writers.update((writer, up_writer))
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink))
+        for source, sink, direction in ((reader, up_writer, "up"), (up_reader, writer, "down")):
+            task = asyncio.create_task(self._pipe(source, sink, direction, (writer, up_writer)))
             self._links.add(task)
             task.add_done_callback(self._links.discard)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        direction: str,
+        both: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+    ) -> None:
         try:
             while data := await reader.read(65536):
                 if self.delay:
                     await asyncio.sleep(self.delay)
+                if self.lose == direction:
+                    self.lose = None
+                    for end in both:
+                        end.transport.abort()
+                    return
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

@@ -47,7 +47,9 @@ async def _text_field(ctx: IncidentContext, field: str) -> None:
         )
         return
     await ctx.publish(
-        await ctx.incidents.set_text(ctx.incident.id, field, text, actor=ctx.actor, key=ctx.key)
+        await ctx.incidents.set_text(
+            ctx.incident.id, field, text, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+        )
     )
 
 
@@ -71,7 +73,9 @@ async def impact(ctx: IncidentContext) -> None:
 async def lead(ctx: IncidentContext) -> None:
     person = await _person(ctx, usage="lead @someone", default_self=True)
     await ctx.publish(
-        await ctx.incidents.assign(ctx.incident.id, "lead", person, actor=ctx.actor, key=ctx.key)
+        await ctx.incidents.assign(
+            ctx.incident.id, "lead", person, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+        )
     )
 
 
@@ -82,7 +86,11 @@ async def lead(ctx: IncidentContext) -> None:
 )
 async def severity(ctx: IncidentContext) -> None:
     level = Severity.parse(ctx.args)
-    await ctx.publish(await ctx.incidents.set_severity(ctx.incident.id, level, actor=ctx.actor, key=ctx.key))
+    await ctx.publish(
+        await ctx.incidents.set_severity(
+            ctx.incident.id, level, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+        )
+    )
 
 
 @incident_command(
@@ -92,7 +100,11 @@ async def severity(ctx: IncidentContext) -> None:
 )
 async def status(ctx: IncidentContext) -> None:
     wanted = Status.parse(ctx.args)
-    await ctx.publish(await ctx.incidents.set_status(ctx.incident.id, wanted, actor=ctx.actor, key=ctx.key))
+    await ctx.publish(
+        await ctx.incidents.set_status(
+            ctx.incident.id, wanted, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+        )
+    )
 
 
 @incident_command(["role"], helptext="Give someone a role: role comms @someone", _records_own_key=True)
@@ -102,30 +114,22 @@ async def role(ctx: IncidentContext) -> None:
         raise CommandError(replies.role_hint(ctx.incidents.roles, ctx.toolkit.bot_user_id))
     ctx.args = rest
     person = await _person(ctx, usage=f"role {name.lower()} @someone", default_self=False)
-    await ctx.publish(await ctx.incidents.assign(ctx.incident.id, name, person, actor=ctx.actor, key=ctx.key))
+    await ctx.publish(
+        await ctx.incidents.assign(
+            ctx.incident.id, name, person, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+        )
+    )
 
 
 @incident_command(
     ["update"], helptext="Post a status update for everyone following: update <text>", _records_own_key=True
 )
 async def update(ctx: IncidentContext) -> None:
-    change = await ctx.incidents.post_update(ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key)
-    if change.duplicate:
-        ctx.duplicate = True
-        return
-    text = replies.status_update(ctx.incident, ctx.actor.slack_id, ctx.args.strip())
-    incident = change.incident
-    in_headline_channel = incident.headline_channel_id == incident.channel_id
-    if not in_headline_channel:
-        await ctx.say(text)
-    if incident.headline_channel_id and incident.headline_ts:
-        await ctx.client.chat_postMessage(
-            channel=incident.headline_channel_id,
-            thread_ts=incident.headline_ts,
-            text=text,
-            reply_broadcast=in_headline_channel,
-            unfurl_links=False,
+    await ctx.publish(
+        await ctx.incidents.post_update(
+            ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
         )
+    )
 
 
 @incident_command(
@@ -133,7 +137,9 @@ async def update(ctx: IncidentContext) -> None:
 )
 async def action(ctx: IncidentContext) -> None:
     await ctx.publish(
-        await ctx.incidents.add_followup(ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key)
+        await ctx.incidents.add_followup(
+            ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+        )
     )
 
 
@@ -149,7 +155,9 @@ async def duration(ctx: IncidentContext) -> None:
 
 @incident_command(["close"], helptext="Close the incident (status resolved)", _records_own_key=True)
 async def close(ctx: IncidentContext) -> None:
-    change = await ctx.incidents.close(ctx.incident.id, actor=ctx.actor, key=ctx.key)
+    change = await ctx.incidents.close(
+        ctx.incident.id, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+    )
     if not change.any and not change.duplicate:
         raise CommandError(f"Incident {ctx.incident.id} is already closed.")
     await ctx.publish(change)
@@ -157,7 +165,9 @@ async def close(ctx: IncidentContext) -> None:
 
 @incident_command(["reopen"], helptext="Reopen a closed incident", _records_own_key=True)
 async def reopen(ctx: IncidentContext) -> None:
-    change = await ctx.incidents.reopen(ctx.incident.id, actor=ctx.actor, key=ctx.key)
+    change = await ctx.incidents.reopen(
+        ctx.incident.id, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+    )
     if not change.any and not change.duplicate:
         raise CommandError(f"Incident {ctx.incident.id} is open already.")
     await ctx.publish(change)

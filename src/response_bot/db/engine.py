@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,7 +13,11 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from response_bot.errors import StorageUnavailable
+from response_bot.db.unavailable import is_unavailable
+from response_bot.errors import CommitUncertain, StorageUnavailable
+
+log = logging.getLogger(__name__)
+AFTER_COMMIT = "response_after_commit"
 
 
 class Database:
@@ -32,24 +37,35 @@ class Database:
     async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits on success, rolls back on any exception.
 
-        A database that is down or slower than `timeout` becomes `StorageUnavailable`, so a
-        listener can tell the user to try again while Slack's 3-second window is still open.
+        A database that cannot answer now (down, restarting, failing over, out of connections, or
+        slower than `timeout`) becomes `StorageUnavailable`, so a listener can tell the person to
+        try again while Slack's 3-second window is still open; if it went away during COMMIT itself
+        the change may be stored, and that is `CommitUncertain`. Callbacks registered with
+        `after_commit` run once the commit is known to have happened.
         """
+        stage = "work"
+        session: AsyncSession | None = None
         try:
-            async with (
-                asyncio.timeout(timeout or self.timeout),
-                self.sessions() as session,
-                session.begin(),
-            ):
-                yield session
-        except TimeoutError as error:
-            raise StorageUnavailable() from error
-        except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError) as error:
-            raise StorageUnavailable() from error
-        except exc.DBAPIError as error:
-            if error.connection_invalidated:
-                raise StorageUnavailable() from error
+            async with asyncio.timeout(timeout or self.timeout):
+                async with self.sessions() as session:
+                    async with session.begin():
+                        yield session
+                        await session.flush()  # every statement but COMMIT runs before "commit"
+                        stage = "commit"
+                    stage = "committed"
+        except (GeneratorExit, asyncio.CancelledError):
             raise
+        except BaseException as error:
+            if stage == "committed":
+                # Stored; only returning the connection failed. Nobody must be told to retry.
+                log.warning("after a commit: %s", error)
+            elif is_unavailable(error):
+                raise (CommitUncertain() if stage == "commit" else StorageUnavailable()) from error
+            else:
+                raise
+        assert session is not None
+        for callback in session.info.pop(AFTER_COMMIT, ()):
+            callback()
 
     async def ping(self, timeout: float = 2.0) -> bool:
         try:
@@ -146,3 +162,8 @@ def _sqlite_begin(connection: Any) -> None:
 
 def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once this session's transaction has committed (never if it rolls back)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)

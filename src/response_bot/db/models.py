@@ -2,6 +2,7 @@
 
 from response_bot.db.base import Base
 from response_bot.db.idempotency import HandledDelivery
+from response_bot.effects.models import Effect
 from response_bot.followups.models import FollowUp
 from response_bot.incidents.models import Incident, IncidentRole, PendingEdit
 from response_bot.notifications.models import Notification
@@ -12,6 +13,7 @@ from response_bot.vault.models import StoredSecret
 metadata = Base.metadata
 
 __all__ = [
+    "Effect",
     "FollowUp",
     "HandledDelivery",
     "Incident",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot.effects.models import Effect, EffectKind, EffectStatus
+from response_bot.effects.runner import EffectRunner
+from response_bot.effects.service import Effects, Spec
 from response_bot.errors import UserError
+from response_bot.incidents.announcements import Confirmation
 from response_bot.incidents.models import Incident
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import Change, IncidentService
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
 
 
 NOTIFICATION_EVENT = "incident_notification"
+DONE = "white_check_mark"
+# How long `say` waits for its message to be posted before returning without a ts.
+SAY_WAIT = 10.0
 
 
 def notification_metadata(notification_id: int) -> dict[str, Any]:
@@ -42,11 +48,12 @@ class Toolkit:
     registry: Registry
     bot_user_id: str
     doc_url: Callable[[int], str]
-    publish: Callable[[Change, str | None], Awaitable[Incident]]
     person: Callable[[str], Awaitable[UserRef]]
     rename_channel: Callable[[Incident, str], Awaitable[Change]]
     proposals: Proposals
     vault: Vault
+    effects: Effects
+    runner: EffectRunner
 
 
 @dataclass
@@ -57,6 +64,8 @@ class IncidentContext:
     - `user_id`: who acted, if a person did; `channel_id`: the incident's channel, if it has one
     - `args`: a command's text after its name; `text`, `message_ts`: the message that triggered it
     - `keyword`, `event`, `action`: set for keyword, event and action handlers
+    - `key`: identifies the delivery that ran this handler; the same on a redelivery of it, so a
+      handler can use it as an idempotency key for what it does outside Slack
     - `client`: the Slack Web API client; `incidents`: the incident service
     """
 
@@ -78,6 +87,10 @@ class IncidentContext:
     # Set when a notification runs: messages carry its id so a retried send can be recognised.
     notification_id: int | None = None
     last_ts: str | None = None
+    # The effects this handler queued (its changes', its messages', its reactions'), in order.
+    effects: list[Effect] = field(default_factory=list)
+    confirmed: bool = False
+    _said: int = 0
 
     @property
     def client(self) -> AsyncWebClient:
@@ -97,45 +110,93 @@ class IncidentContext:
             raise CommandError("This needs a person to act, and there isn't one.")
         return UserRef(self.user_id)
 
-    async def say(self, text: str, *, blocks: Sequence[dict[str, Any]] | None = None) -> str:
-        """Post in the incident channel (Slack mrkdwn; escape user text with `escape`); returns the ts."""
+    @property
+    def confirmation(self) -> Confirmation | None:
+        """The ✅ on the message that ran this, to pass to a change (`confirm=`) so it is stored with it."""
+        if self.message_ts and self.channel_id:
+            return Confirmation(self.channel_id, self.message_ts, DONE)
+        return None
+
+    async def say(self, text: str, *, blocks: Sequence[dict[str, Any]] | None = None) -> str | None:
+        """Post in the incident channel (Slack mrkdwn; escape user text with `escape`); returns its ts.
+
+        Posted once however often the handler runs for the same delivery (the n-th `say` of a run
+        is recognised by `key` and n). None if Slack has not taken it yet: it is posted later.
+        """
         channel = self.channel_id or self.incident.channel_id
         if channel is None:
             raise CommandError(f"Incident {self.incident.id} has no channel yet.")
-        metadata = notification_metadata(self.notification_id) if self.notification_id else None
+        if self.notification_id:
+            return await self._say_for_notification(channel, text, blocks)
+        self._said += 1
+        payload = {"channel": channel, "text": text, "blocks": list(blocks) if blocks else None}
+        dedupe = f"say:{self.key}:{self._said}" if self.key else None
+        effect = await self._queue(Spec(EffectKind.MESSAGE, payload, dedupe_key=dedupe))
+        [finished] = await self.toolkit.runner.wait([effect], SAY_WAIT)
+        self.answered = True
+        ts = (finished.result or {}).get("ts") if finished.status == EffectStatus.DONE else None
+        self.last_ts = str(ts) if ts else None
+        return self.last_ts
+
+    async def _say_for_notification(
+        self, channel: str, text: str, blocks: Sequence[dict[str, Any]] | None
+    ) -> str:
+        # The notification's own outbox row makes this once; its id in the metadata finds a repeat.
         response = await self.client.chat_postMessage(
             channel=channel,
             text=text,
             blocks=list(blocks) if blocks else None,
             unfurl_links=False,
-            metadata=metadata,
+            metadata=notification_metadata(self.notification_id or 0),
         )
         self.answered = True
         self.last_ts = str(response["ts"])
         return self.last_ts
 
+    async def _queue(self, spec: Spec) -> Effect:
+        effects = self.toolkit.effects
+        if spec.dedupe_key is None:
+            [effect] = await effects.enqueue(self.incident.id, [spec], origin_key=self.key)
+        else:
+            effect, created = await effects.queue_once(self.incident.id, spec, origin_key=self.key)
+            if not created and effect.status in (EffectStatus.PENDING, EffectStatus.SENDING):
+                # An earlier run of this delivery queued it and died before it was done: see it
+                # through now (its replica's lease has run out, or this run would not have started).
+                await self.toolkit.runner.resume(self.incident.id)
+                effect = await effects.by_key(spec.dedupe_key) or effect
+        self.effects.append(effect)
+        return effect
+
     async def reply(self, text: str, *, blocks: Sequence[dict[str, Any]] | None = None) -> None:
-        """A note only the person who acted sees."""
+        """A note only the person who acted sees (best effort: it is not retried later)."""
         recipient = Recipient(self.user_id, self.channel_id, self.response_url, self.thread_ts)
         await self.toolkit.replies.tell(recipient, text, blocks=list(blocks) if blocks else None)
         self.answered = True
 
     async def react(self, name: str) -> None:
-        """Add an emoji reaction to the message that triggered this (if there is one)."""
+        """Add an emoji reaction to the message that triggered this (if there is one), once."""
         if not (self.message_ts and self.channel_id):
             return
-        try:
-            await self.client.reactions_add(channel=self.channel_id, timestamp=self.message_ts, name=name)
-        except SlackApiError as error:
-            if error.response.get("error") != "already_reacted":
-                raise
+        spec = Confirmation(self.channel_id, self.message_ts, name).spec()
+        effect, _ = await self.toolkit.effects.queue_once(self.incident.id, spec, origin_key=self.key)
+        self.effects.append(effect)
+        if name == DONE:
+            self.confirmed = True
 
     async def publish(self, change: Change) -> None:
-        """Show a change everywhere it belongs (headline post, channel topic) and note duplicates."""
+        """Take up a change made through `ctx.incidents`: its effects (headline, topic, notes) are
+        already queued with it and are being shown; note a repeat delivery (`duplicate`)."""
         if change.duplicate:
             self.duplicate = True
             return
-        self.incident = await self.toolkit.publish(change, self.user_id)
+        self.effects.extend(change.effects)
+        self.confirmed = self.confirmed or change.confirmed
+        self.incident = change.incident
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait for this handler's effects that this replica is performing (queued ones come later)."""
+        if self.effects:
+            await self.toolkit.runner.wait(self.effects, timeout)
 
     async def secret(self, name: str) -> str:
         """A secret stored with `response-bot secrets set` (decrypted on demand; never log it)."""

@@ -136,8 +136,6 @@ class Incident(Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    # Set while one worker creates the channel, so a double click or retry makes one channel.
-    channel_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise")
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="raise")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import datetime
+
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from response_bot.incidents.errors import IncidentNotFound
 from response_bot.incidents.models import Incident, IncidentRole, Status
+from response_bot.timeline import repository as timeline
+from response_bot.timeline.models import EntryKind
 
 
 def with_people() -> Select[Incident]:
@@ -58,3 +62,35 @@ async def open_incidents(session: AsyncSession, limit: int = 50) -> list[Inciden
         .limit(limit)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def lock(session: AsyncSession, incident_id: int) -> None:
+    """Hold the incident's row until the transaction ends (NO KEY UPDATE, as in `get`)."""
+    statement = select(Incident.id).where(Incident.id == incident_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(key_share=True)
+    if await session.scalar(statement) is None:
+        raise IncidentNotFound(incident_id)
+
+
+async def attach_channel(
+    session: AsyncSession, incident_id: int, channel_id: str, name: str, now: datetime
+) -> None:
+    """Record the incident's channel (made or adopted for it), with its timeline entry."""
+    await session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id)
+        .values(channel_id=channel_id, channel_name=name, updated_at=now)
+    )
+    timeline.add(
+        session, incident_id, EntryKind.CHANNEL, f"Incident channel #{name} created", occurred_at=now
+    )
+    await session.flush()
+
+
+async def record_headline(session: AsyncSession, incident_id: int, channel_id: str, ts: str) -> None:
+    await session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id)
+        .values(headline_channel_id=channel_id, headline_ts=ts)
+    )

@@ -1,53 +1,80 @@
-"""What can be done to an incident. Each method is one transaction that also writes the timeline.
+"""What can be done to an incident. Each method is one transaction that also writes the timeline and
+queues the effects Slack must show (`announcements`), so a stored change is never left unshown.
 
 Methods that a Slack delivery triggers take a `key`: the same key twice changes nothing the second
-time (`Change.duplicate`), so retried or doubly delivered events have one effect.
+time (`Change.duplicate`), so retried or doubly delivered events have one effect. If the database
+goes away during the commit itself, the key tells whether the change was stored after all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_bot.db import idempotency
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database
+from response_bot.effects import repository as effect_repository
+from response_bot.effects.models import Effect, EffectKind
+from response_bot.effects.service import Effects, Spec
+from response_bot.errors import CommitUncertain, StorageUnavailable
 from response_bot.followups.models import FollowUp
-from response_bot.incidents import history, repository
+from response_bot.incidents import announcements, history, repository
+from response_bot.incidents.announcements import Confirmation
 from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput, UnknownRole
 from response_bot.incidents.fields import IncidentFields, validated_text
-from response_bot.incidents.models import Incident, IncidentRole, Severity, Status
+from response_bot.incidents.models import Incident, IncidentRole, PendingEdit, Severity, Status
 from response_bot.timeline import repository as timeline
 from response_bot.timeline.models import EntryKind
 from response_bot.users import repository as users
 from response_bot.users.models import User, UserRef
 
 LEAD = "lead"
+# The sweep announces incidents left unannounced if they are open or were declared this recently.
+REPAIR_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Declaration:
     incident: Incident
     created: bool
+    # Held by this replica, to perform now (empty for a repeat, whose effects are already queued).
+    effects: tuple[Effect, ...] = ()
 
 
 @dataclass(frozen=True)
 class Change:
-    """The incident after a change and which fields changed (empty: nothing did)."""
+    """The incident after a change, which fields changed (empty: nothing did), and the effects
+    queued to show it (those this replica holds, to perform now)."""
 
     incident: Incident
     changed: frozenset[str] = field(default_factory=frozenset)
     duplicate: bool = False
+    effects: tuple[Effect, ...] = ()
 
     @property
     def any(self) -> bool:
         return bool(self.changed)
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the person's ✅ (or whatever confirms it) is among the effects."""
+        return any(e.kind == EffectKind.REACTION for e in self.effects)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How a change is to be shown besides the headline and topic (see `announcements.changed`)."""
+
+    confirmation: Confirmation | None = None
+    update_text: str | None = None
+    announce_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,11 +118,32 @@ class IncidentService:
         roles: Sequence[str] = ("comms", "scribe"),
         clock: Callable[[], datetime] = utcnow,
         lifecycle: Lifecycle | None = None,
+        effects: Effects | None = None,
+        auto_create_channel: bool = True,
     ) -> None:
         self._db = db
         self._clock = clock
         self.lifecycle: Lifecycle = lifecycle or _Nothing()
+        self.effects = effects
+        self.auto_create_channel = auto_create_channel
         self.roles = (LEAD, *[r for r in roles if r != LEAD])
+
+    async def _queue(
+        self,
+        session: AsyncSession,
+        incident_id: int,
+        specs: list[Spec],
+        *,
+        origin_key: str | None = None,
+        fresh: bool = False,
+        snapshot: Incident | None = None,
+    ) -> tuple[Effect, ...]:
+        if self.effects is None:
+            return ()
+        queued = await self.effects.queue(
+            session, incident_id, specs, origin_key=origin_key, fresh=fresh, snapshot=snapshot
+        )
+        return tuple(queued)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -113,20 +161,17 @@ class IncidentService:
 
     # --- declaring ------------------------------------------------------------------------------
 
+    def makes_channel(self, fields: IncidentFields) -> bool:
+        """Whether declaring this gets its channel straight away (private incidents always do)."""
+        return fields.private or self.auto_create_channel
+
     async def declare(
-        self,
-        fields: IncidentFields,
-        reporter: UserRef,
-        *,
-        declare_key: str | None = None,
-        claim_channel: bool = False,
+        self, fields: IncidentFields, reporter: UserRef, *, declare_key: str | None = None
     ) -> Declaration:
-        """Store a new incident; the same `declare_key` twice returns the first one.
+        """Store a new incident and queue its announcement; the same `declare_key` twice returns the first.
 
         The common case is one short transaction with no reads: a repeat delivery of the same
         submission trips the unique `declare_key` and is answered with the incident it made.
-        `claim_channel` stores the incident already holding the claim to create its channel (see
-        `IncidentChannels.claim`), saving the announcer a transaction.
         """
         fields = fields.validated()
         try:
@@ -147,7 +192,6 @@ class IncidentService:
                     started_at=now,
                     declare_key=declare_key,
                     private=fields.private,
-                    channel_claimed_at=now if claim_channel else None,
                 )
                 session.add(incident)
                 await session.flush()
@@ -160,16 +204,31 @@ class IncidentService:
                     author_id=reporter_row.id,
                 )
                 await self.lifecycle.opened(session, incident, now, fresh=True)
-                await session.flush()
-                return Declaration(incident, created=True)
+                specs = announcements.declared(incident, with_channel=self.makes_channel(fields))
+                effects = await self._queue(
+                    session, incident.id, specs, origin_key=declare_key, fresh=True, snapshot=incident
+                )
+                return Declaration(incident, created=True, effects=effects)
         except IntegrityError:
-            existing = None
-            if declare_key is not None:
-                async with self._db.transaction() as session:
-                    existing = await repository.by_declare_key(session, declare_key)
+            existing = await self._declared_with(declare_key)
             if existing is None:
                 raise
             return Declaration(existing, created=False)
+        except CommitUncertain:
+            existing = await self._declared_with(declare_key) if declare_key else None
+            if existing is None:
+                raise StorageUnavailable() from None  # looked, and it wasn't stored
+            return Declaration(existing, created=False)
+
+    async def _declared_with(self, declare_key: str | None) -> Incident | None:
+        """The incident a submission made, if it was stored (CommitUncertain if we can't tell)."""
+        if declare_key is None:
+            return None
+        try:
+            async with self._db.transaction() as session:
+                return await repository.by_declare_key(session, declare_key)
+        except StorageUnavailable:
+            raise CommitUncertain() from None
 
     # --- changing -------------------------------------------------------------------------------
 
@@ -181,6 +240,47 @@ class IncidentService:
         apply: Apply,
         *,
         allow_closed: bool = False,
+        shown: Shown = Shown(),
+        confirm_unchanged: bool = True,
+    ) -> Change:
+        """Apply a change in one transaction with its timeline entries and effects.
+
+        A change that changes nothing still gets its confirmation (a ✅ for `sev 1` when it is
+        already sev 1), unless `confirm_unchanged` is off (closing a closed incident is an error).
+        """
+        try:
+            return await self._change_once(
+                incident_id, actor, key, apply, allow_closed, shown, confirm_unchanged
+            )
+        except CommitUncertain:
+            if key is None:
+                raise
+            await self._ensure_handled(key)  # raises unless the change was stored after all
+            return Change(await self.get(incident_id), duplicate=True)
+
+    async def _ensure_handled(self, key: str) -> None:
+        """After an uncertain commit: return if the change made under `key` was stored after all.
+
+        `StorageUnavailable` if it was not (so the person may truly be told nothing changed);
+        `CommitUncertain` again if the database still can't say.
+        """
+        try:
+            async with self._db.transaction() as session:
+                stored = await idempotency.exists(session, key)
+        except StorageUnavailable:
+            raise CommitUncertain() from None
+        if not stored:
+            raise StorageUnavailable()
+
+    async def _change_once(
+        self,
+        incident_id: int,
+        actor: UserRef | None,
+        key: str | None,
+        apply: Apply,
+        allow_closed: bool,
+        shown: Shown,
+        confirm_unchanged: bool,
     ) -> Change:
         async with self._db.transaction() as session:
             if key is not None and not await idempotency.claim(session, key):
@@ -192,7 +292,11 @@ class IncidentService:
             now = self._clock()
             entries = await apply(session, incident, now)
             if not entries:
-                return Change(incident)
+                confirm = [shown.confirmation.spec()] if shown.confirmation and confirm_unchanged else []
+                unchanged = await self._queue(
+                    session, incident_id, confirm, origin_key=key, snapshot=incident
+                )
+                return Change(incident, effects=unchanged)
             for entry in entries:
                 timeline.add(
                     session,
@@ -205,9 +309,26 @@ class IncidentService:
                 )
             incident.updated_at = now
             await session.flush()
-            return Change(await repository.get(session, incident_id), frozenset(e.field for e in entries))
+            fields = frozenset(e.field for e in entries)
+            specs = announcements.changed(
+                fields,
+                actor_id=actor.slack_id if actor else None,
+                update_text=shown.update_text,
+                announce_field=shown.announce_field,
+                confirmation=shown.confirmation,
+            )
+            current = await repository.get(session, incident_id)
+            effects = await self._queue(session, incident_id, specs, origin_key=key, snapshot=current)
+            return Change(current, fields, effects=effects)
 
-    async def edit(self, incident_id: int, fields: IncidentFields, *, actor: UserRef | None = None) -> Change:
+    async def edit(
+        self,
+        incident_id: int,
+        fields: IncidentFields,
+        *,
+        actor: UserRef | None = None,
+        key: str | None = None,
+    ) -> Change:
         """Overwrite the editable fields (the edit modal); an empty lead or severity clears it."""
         fields = fields.validated()
 
@@ -227,15 +348,21 @@ class IncidentService:
             entries += await self._lead(session, incident, fields.lead)
             return entries
 
-        return await self._change(incident_id, actor, None, apply)
+        return await self._change(incident_id, actor, key, apply)
 
     async def set_severity(
-        self, incident_id: int, severity: Severity, *, actor: UserRef, key: str | None = None
+        self,
+        incident_id: int,
+        severity: Severity,
+        *,
+        actor: UserRef,
+        key: str | None = None,
+        confirm: Confirmation | None = None,
     ) -> Change:
         async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             return self._severity(incident, severity)
 
-        return await self._change(incident_id, actor, key, apply)
+        return await self._change(incident_id, actor, key, apply, shown=Shown(confirm))
 
     def _severity(self, incident: Incident, severity: Severity | None) -> list[Entry]:
         if incident.severity == severity:
@@ -245,11 +372,17 @@ class IncidentService:
         return [entry]
 
     async def set_status(
-        self, incident_id: int, status: Status, *, actor: UserRef, key: str | None = None
+        self,
+        incident_id: int,
+        status: Status,
+        *,
+        actor: UserRef,
+        key: str | None = None,
+        confirm: Confirmation | None = None,
     ) -> Change:
         """Move through the lifecycle; `resolved` closes the incident."""
         if status is Status.RESOLVED:
-            return await self.close(incident_id, actor=actor, key=key)
+            return await self.close(incident_id, actor=actor, key=key, confirm=confirm)
 
         async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             if incident.status is status:
@@ -258,10 +391,17 @@ class IncidentService:
             incident.status = status
             return [entry]
 
-        return await self._change(incident_id, actor, key, apply)
+        return await self._change(incident_id, actor, key, apply, shown=Shown(confirm))
 
     async def assign(
-        self, incident_id: int, role: str, person: UserRef, *, actor: UserRef, key: str | None = None
+        self,
+        incident_id: int,
+        role: str,
+        person: UserRef,
+        *,
+        actor: UserRef,
+        key: str | None = None,
+        confirm: Confirmation | None = None,
     ) -> Change:
         """Give a role (the lead, or one of the configured roles) to someone."""
         role = role.strip().lower()
@@ -283,7 +423,7 @@ class IncidentService:
             text = history.person_changed(role, old, user.slack_id)
             return [Entry(f"role:{role}", EntryKind.ROLE, text, {"role": role})]
 
-        return await self._change(incident_id, actor, key, apply)
+        return await self._change(incident_id, actor, key, apply, shown=Shown(confirm))
 
     async def _lead(self, session: AsyncSession, incident: Incident, person: UserRef | None) -> list[Entry]:
         user = await self._assignee(session, person) if person else None
@@ -304,22 +444,61 @@ class IncidentService:
         return user
 
     async def set_text(
-        self, incident_id: int, name: str, text: str, *, actor: UserRef, key: str | None = None
+        self,
+        incident_id: int,
+        name: str,
+        text: str,
+        *,
+        actor: UserRef,
+        key: str | None = None,
+        confirm: Confirmation | None = None,
+        announce: bool = False,
     ) -> Change:
-        """Set the summary or the impact."""
+        """Set the summary or the impact; `announce`: say so in the incident channel (a modal's change)."""
         value = validated_text(name, text)
 
         async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
-            old = getattr(incident, name)
-            if old == value:
-                return []
-            setattr(incident, name, value)
-            return [Entry(name, EntryKind(name), history.text_changed(name, old, value))]
+            return self._text(incident, name, value)
 
-        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+        shown = Shown(confirm, announce_field=name if announce else None)
+        return await self._change(incident_id, actor, key, apply, allow_closed=True, shown=shown)
+
+    def _text(self, incident: Incident, name: str, value: str | None) -> list[Entry]:
+        old = getattr(incident, name)
+        if old == value:
+            return []
+        setattr(incident, name, value)
+        return [Entry(name, EntryKind(name), history.text_changed(name, old, value))]
+
+    async def accept_proposal(
+        self, proposal_id: int, *, actor: UserRef, key: str | None = None
+    ) -> Change | None:
+        """Replace the summary or impact with a proposal, which is removed in the same transaction;
+        None if it was already answered (or forgotten)."""
+        async with self._db.transaction() as session:
+            proposal = await session.get(PendingEdit, proposal_id)
+        if proposal is None:
+            return None
+
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            row = await session.get(PendingEdit, proposal_id, with_for_update=True, populate_existing=True)
+            if row is None:
+                raise _AlreadyAnswered()
+            await session.delete(row)
+            return self._text(incident, row.field, row.text)
+
+        try:
+            return await self._change(proposal.incident_id, actor, key, apply, allow_closed=True)
+        except _AlreadyAnswered:
+            return None
 
     async def close(
-        self, incident_id: int, *, actor: UserRef | None = None, key: str | None = None
+        self,
+        incident_id: int,
+        *,
+        actor: UserRef | None = None,
+        key: str | None = None,
+        confirm: Confirmation | None = None,
     ) -> Change:
         """Resolve the incident now; closing a closed incident changes nothing."""
 
@@ -330,9 +509,14 @@ class IncidentService:
             await self.lifecycle.closed(session, incident, now)
             return [Entry("closed", EntryKind.CLOSED, "Incident closed")]
 
-        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+        shown = Shown(confirm)
+        return await self._change(
+            incident_id, actor, key, apply, allow_closed=True, shown=shown, confirm_unchanged=False
+        )
 
-    async def reopen(self, incident_id: int, *, actor: UserRef, key: str | None = None) -> Change:
+    async def reopen(
+        self, incident_id: int, *, actor: UserRef, key: str | None = None, confirm: Confirmation | None = None
+    ) -> Change:
         async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             if incident.is_open:
                 return []
@@ -340,12 +524,21 @@ class IncidentService:
             await self.lifecycle.opened(session, incident, now)
             return [Entry("reopened", EntryKind.REOPENED, "Incident reopened")]
 
-        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+        shown = Shown(confirm)
+        return await self._change(
+            incident_id, actor, key, apply, allow_closed=True, shown=shown, confirm_unchanged=False
+        )
 
     async def post_update(
-        self, incident_id: int, text: str, *, actor: UserRef, key: str | None = None
+        self,
+        incident_id: int,
+        text: str,
+        *,
+        actor: UserRef,
+        key: str | None = None,
+        confirm: Confirmation | None = None,
     ) -> Change:
-        """A status update: kept on the timeline as written."""
+        """A status update: kept on the timeline as written, posted in the channel and under the headline."""
         value = validated_text("update", text)
         if value is None:
             raise InvalidInput({"update": "A status update needs some text."})
@@ -353,10 +546,17 @@ class IncidentService:
         async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             return [Entry("update", EntryKind.UPDATE, value)]
 
-        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+        shown = Shown(confirm, update_text=value)
+        return await self._change(incident_id, actor, key, apply, allow_closed=True, shown=shown)
 
     async def add_followup(
-        self, incident_id: int, text: str, *, actor: UserRef, key: str | None = None
+        self,
+        incident_id: int,
+        text: str,
+        *,
+        actor: UserRef,
+        key: str | None = None,
+        confirm: Confirmation | None = None,
     ) -> Change:
         value = validated_text("action", text)
         if value is None:
@@ -369,12 +569,54 @@ class IncidentService:
             )
             return [Entry("action", EntryKind.ACTION, f"Follow-up action: {value}")]
 
-        return await self._change(incident_id, actor, key, apply, allow_closed=True)
+        return await self._change(incident_id, actor, key, apply, allow_closed=True, shown=Shown(confirm))
 
-    async def record_headline(self, incident_id: int, channel_id: str, ts: str) -> None:
+    async def request_channel(self, incident_id: int, *, key: str | None = None) -> Change | None:
+        """The headline's button: queue the channel's making (once); None if it has one or it is coming."""
         async with self._db.transaction() as session:
-            await session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .values(headline_channel_id=channel_id, headline_ts=ts)
+            incident = await repository.get(session, incident_id, for_update=True)
+            if incident.channel_id or (
+                self.effects is not None
+                and await effect_repository.exists_key(session, announcements.channel_key(incident_id))
+            ):
+                return None
+            effects = await self._queue(
+                session, incident_id, announcements.channel_requested(incident), origin_key=key
             )
+            return Change(incident, effects=effects)
+
+    async def repair_declarations(self, limit: int = 50) -> int:
+        """The sweep: incidents stored with nothing queued to announce them (declared before effects
+        existed, or restored from a backup) get their headline (and channel) queued now."""
+        if self.effects is None:
+            return 0
+        now = self._clock()
+        announced = select(Effect.id).where(
+            Effect.incident_id == Incident.id, Effect.kind == str(EffectKind.POST_HEADLINE)
+        )
+        statement = (
+            repository.with_people()
+            .where(
+                Incident.headline_ts.is_(None),
+                ~announced.exists(),
+                or_(
+                    Incident.status.not_in([Status.RESOLVED, Status.REPORTED]),
+                    Incident.declared_at > now - REPAIR_WINDOW,
+                ),
+            )
+            .order_by(Incident.id)
+            .limit(limit)
+        )
+        if self._db.engine.dialect.name == "postgresql":
+            statement = statement.with_for_update(of=Incident, skip_locked=True, key_share=True)
+        async with self._db.transaction() as session:
+            found = list((await session.execute(statement)).unique().scalars())
+            for incident in found:
+                wants_channel = not incident.channel_id and (incident.private or self.auto_create_channel)
+                specs = announcements.declared(incident, with_channel=wants_channel)
+                await self._queue(session, incident.id, specs, snapshot=incident)
+        return len(found)
+
+
+class _AlreadyAnswered(Exception):
+    """A proposal someone else accepted or declined in the meantime."""

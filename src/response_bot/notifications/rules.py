@@ -14,7 +14,6 @@ SEVERITY = "severity"
 CLOSE = "close"
 STATUS_UPDATE = "status_update"
 REPORT = "report"
-ANNOUNCE = "announce"
 PLUGIN_PREFIX = "plugin:"
 
 
@@ -60,9 +59,6 @@ class Rules:
     def decide(self, plan: Plan, incident: Incident, now: datetime, last_update: datetime | None) -> Decision:
         if plan.kind == REPORT:
             return Decision(Verdict.SEND)
-        if plan.kind == ANNOUNCE:
-            # The safety net for a declaration whose headline never made it (Slack down, a crash).
-            return Decision(Verdict.STOP) if incident.headline_ts else Decision(Verdict.SEND)
         if not incident.is_open:
             return Decision(Verdict.STOP)
         recheck = now + (plan.interval or timedelta(minutes=5))
@@ -109,7 +105,3 @@ def built_in_plans(
 
 
 REPORT_PLAN = Plan(REPORT, timedelta(0), None, None, in_channel=False)
-
-
-def announce_plan(check_after: timedelta) -> Plan:
-    return Plan(ANNOUNCE, check_after, None, 1, in_channel=False)

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_bot.db.base import utcnow
-from response_bot.db.engine import Database
+from response_bot.db.engine import Database, after_commit
 from response_bot.incidents import repository as incidents
 from response_bot.incidents.models import Incident, Status
 from response_bot.notifications import repository as outbox
 from response_bot.notifications.models import Delivery, Notification
-from response_bot.notifications.rules import ANNOUNCE, REPORT, REPORT_PLAN, Plan
+from response_bot.notifications.rules import REPORT, REPORT_PLAN, Plan
 from response_bot.timeline.models import EntryKind, TimelineEntry
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class Notifications:
         self._db = db
         self.plans = {plan.kind: plan for plan in [*plans, REPORT_PLAN]}
         self._clock = clock
+        # Called once a change that made a notification due right now has committed.
+        self.due_now: Callable[[], None] = lambda: None
 
     # --- the incident lifecycle (called inside the incident's own transaction) ---------------
 
@@ -61,7 +63,7 @@ class Notifications:
     def _due(self, incident: Incident, now: datetime, sent: dict[str, int]) -> list[outbox.Row]:
         rows = []
         for plan in self.plans.values():
-            if plan.kind == REPORT or (plan.kind == ANNOUNCE and incident.headline_ts):
+            if plan.kind == REPORT:
                 continue
             done = sent.get(plan.kind, 0)
             if plan.max_sends is not None and done >= plan.max_sends:
@@ -79,6 +81,7 @@ class Notifications:
             .where(Notification.incident_id == incident.id, Notification.kind == REPORT)
         )
         await outbox.schedule(session, incident.id, REPORT, int(reports.scalar_one()) + 1, now)
+        after_commit(session, lambda: self.due_now())
 
     async def ensure_open_incidents(self, batch: int = 500) -> int:
         """Give open incidents that have no notifications (declared before this feature) their schedule.

@@ -1,4 +1,5 @@
-"""Claims due notifications, decides whether each is still wanted, sends it once, and records it."""
+"""Each tick: effects whose turn came (or whose replica went away), due notifications (decided,
+sent once, recorded), and now and then a sweep for anything left half made."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from response_bot.db.base import utcnow
+from response_bot.effects.runner import EffectRunner
 from response_bot.errors import StorageUnavailable
 from response_bot.notifications.rules import Rules, Verdict
 from response_bot.notifications.service import Claimed, Notifications
@@ -37,6 +39,9 @@ class Dispatcher:
         late_after: timedelta = LATE_AFTER,
         backoff: timedelta = timedelta(seconds=5),
         clock: Callable[[], datetime] = utcnow,
+        effects: EffectRunner | None = None,
+        sweep: Callable[[], Awaitable[object]] | None = None,
+        sweep_every: timedelta = timedelta(minutes=1),
     ) -> None:
         self._notifications = notifications
         self._rules = rules
@@ -49,6 +54,10 @@ class Dispatcher:
         self._backoff = backoff
         self._stopping = False
         self._running: asyncio.Task[int] | None = None
+        self._effects = effects
+        self._sweep = sweep
+        self._sweep_every = sweep_every
+        self._swept_at: datetime | None = None
 
     async def tick(self) -> int:
         """One pass: claim what is due, handle it. Returns how many rows were claimed."""
@@ -59,13 +68,27 @@ class Dispatcher:
 
     async def _tick(self) -> int:
         try:
+            effects = await self._effects.dispatch(self._batch) if self._effects is not None else 0
             claimed = await self._notifications.claim(self.replica, self._lease, self._batch)
         except StorageUnavailable:
-            log.warning("notification dispatcher: the database is unavailable; will try again next tick")
+            log.warning("dispatcher: the database is unavailable; will try again next tick")
             return 0
         if claimed:
             await asyncio.gather(*(self._handle(c) for c in claimed))
-        return len(claimed)
+        await self._maybe_sweep()
+        return effects + len(claimed)
+
+    async def _maybe_sweep(self) -> None:
+        now = self._clock()
+        if self._sweep is None or (self._swept_at is not None and now - self._swept_at < self._sweep_every):
+            return
+        self._swept_at = now
+        try:
+            await self._sweep()
+        except StorageUnavailable:
+            log.warning("sweep: the database is unavailable; will try again")
+        except Exception:
+            log.exception("sweep failed")
 
     async def _handle(self, claimed: Claimed) -> None:
         try:

@@ -38,9 +38,16 @@ class Ticker:
 
     def nudge(self) -> None:
         """Tick now rather than at the next interval (something just became due)."""
+        self.wake_at(datetime.now(UTC))
+
+    def wake_at(self, when: datetime) -> None:
+        """Tick at `when` if that is sooner than the next tick (a retry falls due then)."""
         job = self._scheduler.get_job(JOB_ID)
-        if job is not None:
-            job.modify(next_run_time=datetime.now(UTC))
+        if job is None:
+            return
+        when = max(when, datetime.now(UTC))
+        if job.next_run_time is None or when < job.next_run_time:
+            job.modify(next_run_time=when)
 
     def pause(self) -> None:
         """No more ticks; a tick already running carries on (the dispatcher waits for it)."""

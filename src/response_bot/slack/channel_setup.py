@@ -1,10 +1,16 @@
-"""Making and keeping the incident channel: create, invite, topic, bookmark, welcome, rename."""
+"""Making and keeping the incident channel: create (or adopt), invite, topic, bookmark, welcome, rename.
+
+Each step is safe to repeat: a retry after a crash recognises the channel it made, an identical
+topic, an existing bookmark and a welcome already posted, and does them no second time.
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,9 +22,17 @@ from response_bot.incidents.service import Change
 from response_bot.slack import naming
 from response_bot.slack.blocks import channel as blocks
 from response_bot.slack.ids import MetadataEvent
+from response_bot.slack.messages import find_in_history
 from response_bot.slack.workspace import Workspace
 
 log = logging.getLogger(__name__)
+# Slack's `created` is whole seconds from Slack's clock: allow for that when matching our own channel.
+CLOCK_SLACK = timedelta(seconds=60)
+
+
+class AllNamesTaken(UserError):
+    def __init__(self) -> None:
+        super().__init__("Every channel name I tried for this incident is taken. Rename one and try again.")
 
 
 class ChannelSetup:
@@ -36,73 +50,113 @@ class ChannelSetup:
         self._doc_url = doc_url
         self._invitees = tuple(invitees)
 
-    async def create(self, incident: Incident, *, claimed: bool = False) -> Incident | None:
-        """Create the channel once; None when it already has one or another worker is making it.
+    # --- making it --------------------------------------------------------------------------
 
-        `claimed`: the caller already holds the claim (it came with the declaration). Returns the
-        incident as stored once the channel is recorded.
-        """
-        if not claimed and not await self._channels.claim(incident.id):
-            return None
-        try:
-            channel_id, name = await self._create_conversation(incident)
-        except BaseException:
-            await self._channels.release(incident.id)
-            raise
-        return await self._channels.attach(incident.id, channel_id, name)
-
-    async def _create_conversation(self, incident: Incident) -> tuple[str, str]:
-        # A taken name belongs to someone else: never join or unarchive it, pick another.
+    async def create(self, incident: Incident, title: str, *, private: bool) -> tuple[str, str]:
+        """A new channel for the incident; a taken name belongs to someone else: pick another."""
         for name in [
-            *naming.candidates(incident.id, incident.title),
-            naming.channel_name(incident.id, incident.title, secrets.token_hex(2)),
+            *naming.candidates(incident.id, title),
+            naming.channel_name(incident.id, title, secrets.token_hex(2)),
         ]:
             try:
-                response = await self._client.conversations_create(name=name, is_private=incident.private)
+                response = await self._client.conversations_create(name=name, is_private=private)
             except SlackApiError as error:
                 if error.response.get("error") == "name_taken":
                     continue
                 raise
             channel = response["channel"]
             return str(channel["id"]), str(channel["name"])
-        raise UserError("Every channel name I tried for this incident is taken. Rename one and try again.")
+        raise AllNamesTaken()
 
-    async def furnish(self, incident: Incident) -> None:
-        """Invite people, set the topic, bookmark the doc and say hello. Each step is best effort."""
+    async def find_made(self, incident: Incident, since: datetime) -> tuple[str, str] | None:
+        """A channel an earlier attempt made for this incident but never recorded.
+
+        Ours if the bot created it, after that attempt started, under one of this incident's names
+        (`inc-<id>-…`). One a person made, or one left from an earlier database, is never adopted.
+        """
+        prefix = f"inc-{incident.id}"
+        not_before = (since - CLOCK_SLACK).timestamp()
+        cursor = None
+        while True:
+            response = await self._client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+            )
+            listed: list[dict[str, Any]] = response.get("channels", [])
+            for channel in listed:
+                name = str(channel.get("name", ""))
+                if (
+                    channel.get("creator") == self._workspace.bot_user_id
+                    and (name == prefix or name.startswith(prefix + "-"))
+                    and float(channel.get("created") or 0) >= not_before
+                ):
+                    return str(channel["id"]), name
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    # --- setting it up -----------------------------------------------------------------------
+
+    async def invite(self, incident: Incident) -> None:
+        """The reporter, the lead and the configured people; whoever is in already is skipped."""
         assert incident.channel_id is not None
         people = [incident.reporter.slack_id]
         if incident.lead is not None:
             people.append(incident.lead.slack_id)
         people += self._invitees
         wanted = [p for p in dict.fromkeys(people) if p != self._workspace.bot_user_id]
-        steps = [
-            (
-                "invite",
-                self._client.conversations_invite(channel=incident.channel_id, users=wanted, force=True),
-            ),
-            ("topic", self.set_topic(incident)),
-            (
-                "bookmark",
-                self._client.bookmarks_add(
-                    channel_id=incident.channel_id,
-                    title="Incident doc",
-                    type="link",
-                    link=self._doc_url(incident.id),
-                    emoji=":page_facing_up:",
+        if not wanted:
+            return
+        try:
+            await self._client.conversations_invite(channel=incident.channel_id, users=wanted, force=True)
+        except SlackApiError as error:
+            # With force, Slack reports per person; only a whole-call refusal lands here.
+            if error.response.get("error") not in ("already_in_channel", "cant_invite_self"):
+                raise
+
+    def topic_for(self, incident: Incident) -> str:
+        return blocks.topic(incident, self._doc_url(incident.id))
+
+    async def set_topic(self, incident: Incident, *, check_first: bool = False) -> None:
+        """Set the topic; `check_first`: leave it alone if it already says this (no second notice)."""
+        if not incident.channel_id:
+            return
+        wanted = self.topic_for(incident)
+        if check_first:
+            info = await self._client.conversations_info(channel=incident.channel_id)
+            if ((info.get("channel") or {}).get("topic") or {}).get("value") == wanted:
+                return
+        await self._client.conversations_setTopic(channel=incident.channel_id, topic=wanted)
+
+    async def bookmark(self, incident: Incident, *, check_first: bool = False) -> None:
+        assert incident.channel_id is not None
+        link = self._doc_url(incident.id)
+        if check_first:
+            existing = await self._client.bookmarks_list(channel_id=incident.channel_id)
+            bookmarks: list[dict[str, Any]] = existing.get("bookmarks", [])
+            if any(b.get("link") == link for b in bookmarks):
+                return
+        await self._client.bookmarks_add(
+            channel_id=incident.channel_id,
+            title="Incident doc",
+            type="link",
+            link=link,
+            emoji=":page_facing_up:",
+        )
+
+    async def welcome(self, incident: Incident, *, posted_since: datetime | None = None) -> None:
+        """Say hello once; `posted_since`: an earlier attempt may have, so look for it first."""
+        assert incident.channel_id is not None
+        if posted_since is not None:
+            found = await find_in_history(
+                self._client,
+                incident.channel_id,
+                posted_since - timedelta(seconds=5),
+                lambda event_type, payload: (
+                    event_type == MetadataEvent.WELCOME and payload.get("incident_id") == incident.id
                 ),
-            ),
-        ]
-        for what, call in steps:
-            try:
-                await call
-            except SlackApiError as error:
-                log.warning(
-                    "incident %s channel %s: %s failed (%s)",
-                    incident.id,
-                    incident.channel_id,
-                    what,
-                    error.response.get("error"),
-                )
+            )
+            if found:
+                return
         welcome = blocks.welcome(
             incident, doc_url=self._doc_url(incident.id), bot_user_id=self._workspace.bot_user_id
         )
@@ -114,11 +168,7 @@ class ChannelSetup:
             unfurl_links=False,
         )
 
-    async def set_topic(self, incident: Incident) -> None:
-        if incident.channel_id:
-            await self._client.conversations_setTopic(
-                channel=incident.channel_id, topic=blocks.topic(incident, self._doc_url(incident.id))
-            )
+    # --- renaming (a command: Slack first, then the record) ---------------------------------------
 
     async def rename(self, incident: Incident, wanted: str) -> Change:
         if not incident.channel_id:

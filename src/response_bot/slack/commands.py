@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from response_bot import crashpoints
 from response_bot.db.idempotency import Deliveries
 from response_bot.errors import UserError
-from response_bot.extensions.context import IncidentContext, Toolkit
+from response_bot.extensions.context import DONE, IncidentContext, Toolkit
 from response_bot.incidents.models import Incident
 from response_bot.slack.blocks import commands as replies
 from response_bot.slack.recipients import Recipient
 
 # The bot mentioned first (after any whitespace), in either of Slack's mention forms.
 _LEADING_MENTION = re.compile(r"^\s*<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>[\s:,]*", re.DOTALL)
-DONE = "white_check_mark"
 
 
 @dataclass(frozen=True)
@@ -78,25 +79,46 @@ class CommandRunner:
         )
 
     async def run(self, invocation: Invocation, incident: Incident, trigger: Trigger) -> None:
-        """Run once per delivery; a ✅ on the message means it worked, a private note says why not."""
+        """Run once per delivery; a ✅ on the message means it worked, a private note says why not.
+
+        A repeat delivery of a command that was stored changes nothing and finishes what the first
+        left undone: its effects (the post, the headline edit, the ✅) were stored with it and are
+        shown by whichever replica holds them, or taken up now if they are waiting.
+        """
         ctx = self.context(incident, invocation, trigger)
         command = self.toolkit.registry.commands.get(invocation.name)
         if command is None:
             await ctx.reply(replies.unknown_command(invocation.name, self.toolkit.bot_user_id))
             return
-        if not command.records_own_key and not await self._deliveries.claim(trigger.key):
+        if command.records_own_key:
+            await self._run(command.handler, ctx, invocation, trigger)
             return
+        if not await self._deliveries.start(trigger.key):
+            await self.toolkit.runner.resume(incident.id)
+            return
+        # Finished however the handler ended, except by being cut off (a shutdown, a crash): then a
+        # redelivery, once the lease runs out, runs it again.
+        await self._run(command.handler, ctx, invocation, trigger)
+        await self._deliveries.finish(trigger.key)
+
+    async def _run(
+        self, handler: Any, ctx: IncidentContext, invocation: Invocation, trigger: Trigger
+    ) -> None:
         try:
-            await command.handler(ctx)
+            await handler(ctx)
         except UserError as error:
             await ctx.reply(f"⚠️ {error.message}")
             return
+        await crashpoints.reached("committed:command")
         if ctx.duplicate:
+            await self.toolkit.runner.resume(ctx.incident.id)
             return
         if trigger.message_ts:
-            await ctx.react(DONE)
+            if not ctx.confirmed:
+                await ctx.react(DONE)
         elif not ctx.answered:
-            await ctx.reply(f"✅ Done: `{invocation.name}` for Incident {incident.id}.")
+            await ctx.reply(f"✅ Done: `{invocation.name}` for Incident {ctx.incident.id}.")
+        await ctx.settle()
 
     async def outside_incident(self, invocation: Invocation, trigger: Trigger) -> None:
         """A command typed somewhere that is not an incident channel: help, or a pointer to it."""

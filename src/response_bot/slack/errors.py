@@ -21,7 +21,19 @@ _SLACK_ERRORS = {
     "not_in_channel": "I'm not a member of that channel. Invite me with `/invite @Response` and try again.",
     "channel_not_found": "I can't see that channel. Invite me to it and try again.",
     "is_archived": "That channel is archived.",
+    "restricted_action": "This workspace doesn't let the bot do that; a Slack admin can allow it.",
+    "missing_scope": "The bot's Slack app lacks a permission it needs; reinstall it from manifest.json.",
 }
+
+
+def slack_problem(last_error: str | None) -> str:
+    """An effect's last error in words: Slack's own reason where we know it."""
+    reason = (last_error or "").removeprefix("not sent: ").strip()
+    if reason in _SLACK_ERRORS:
+        return _SLACK_ERRORS[reason]
+    if reason and " " not in reason:
+        return f"Slack refused it (`{reason}`)."
+    return reason or "Slack refused it."
 
 
 def describe(error: BaseException) -> tuple[str, str | None]:

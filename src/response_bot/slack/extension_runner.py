@@ -1,4 +1,9 @@
-"""Running plugins' keyword, event and action handlers with an `IncidentContext`."""
+"""Running plugins' keyword, event and action handlers with an `IncidentContext`.
+
+Each delivery runs its handlers once (a repeat finds its key taken and only makes sure what the
+first run queued is moving); if the replica dies mid-way, a later delivery runs them again, and
+what they say, react or change through `ctx` is still shown once (see `IncidentContext.say`).
+"""
 
 from __future__ import annotations
 
@@ -44,13 +49,18 @@ class ExtensionRunner:
         """Each matching keyword handler runs once per message, however often Slack delivers it."""
         text = event.get("text") or ""
         matches = list(self._toolkit.registry.matching_keywords(text))
-        if not matches or not await self._deliveries.claim(f"kw:{event['channel']}:{event['ts']}"):
+        if not matches:
             return
-        for keyword, found in matches:
-            ctx = self._context(incident, event, text=text, keyword=found)
-            await self._call(keyword.handler, ctx)
+        key = f"kw:{event['channel']}:{event['ts']}"
+        contexts = [
+            (keyword.handler, self._context(incident, event, f"{key}#{n}", text=text, keyword=found))
+            for n, (keyword, found) in enumerate(matches)
+        ]
+        await self._once(key, incident, contexts)
 
-    async def event(self, event: dict[str, Any], incident: Incident | None = None) -> None:
+    async def event(
+        self, event: dict[str, Any], incident: Incident | None = None, event_id: str | None = None
+    ) -> None:
         handlers = self._toolkit.registry.events.get(event.get("type", ""), [])
         if not handlers:
             return
@@ -59,15 +69,18 @@ class ExtensionRunner:
             incident = await self._incidents.by_channel(channel)
         if incident is None:
             return  # building blocks act on incidents; events elsewhere are not theirs
-        for handler in handlers:
-            await self._call(handler, self._context(incident, event, event_payload=event))
+        key = f"ev:{event_id or event.get('event_ts') or event.get('ts')}:{event.get('type')}"
+        contexts = [
+            (handler, self._context(incident, event, f"{key}#{n}", event_payload=event))
+            for n, handler in enumerate(handlers)
+        ]
+        await self._once(key, incident, contexts)
 
     async def action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A plugin's button, run once per click (a click is known by its action_ts)."""
         handler = self._toolkit.registry.actions[action["action_id"]]
         user = (body.get("user") or {}).get("id", "")
-        if not await self._deliveries.claim(f"act:{action.get('action_ts')}:{action['action_id']}:{user}"):
-            return
+        key = f"act:{action.get('action_ts')}:{action['action_id']}:{user}"
         incident = await self._incident_for_action(body, action)
         ctx = IncidentContext(
             self._toolkit,
@@ -75,9 +88,23 @@ class ExtensionRunner:
             user_id=(body.get("user") or {}).get("id"),
             channel_id=incident.channel_id,
             action=action,
+            key=key,
             response_url=body.get("response_url"),
         )
-        await self._call(handler, ctx)
+        await self._once(key, incident, [(handler, ctx)])
+
+    async def _once(self, key: str, incident: Incident, runs: list[tuple[Any, IncidentContext]]) -> None:
+        if not await self._deliveries.start(key):
+            await self._toolkit.runner.resume(incident.id)
+            return
+        try:
+            for handler, ctx in runs:
+                await self._call(handler, ctx)
+        except Exception:
+            await self._deliveries.finish(key)  # a bug is reported once, not retried
+            raise
+        # Not finished if cut off (a shutdown, a crash): a redelivery after the lease runs them again.
+        await self._deliveries.finish(key)
 
     async def _incident_for_action(self, body: dict[str, Any], action: dict[str, Any]) -> Incident:
         try:
@@ -93,6 +120,7 @@ class ExtensionRunner:
         self,
         incident: Incident,
         event: dict[str, Any],
+        key: str,
         *,
         text: str = "",
         keyword: str | None = None,
@@ -108,6 +136,7 @@ class ExtensionRunner:
             thread_ts=event.get("thread_ts"),
             keyword=keyword,
             event=event_payload,
+            key=key,
         )
 
     async def _call(self, handler: Any, ctx: IncidentContext) -> None:
@@ -118,3 +147,4 @@ class ExtensionRunner:
                 await ctx.reply(f"⚠️ {error.message}")
             else:
                 log.warning("%s: %s", handler.__qualname__, error.message)
+        await ctx.settle()

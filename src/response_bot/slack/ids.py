@@ -55,3 +55,5 @@ class MetadataEvent(enum.StrEnum):
 
     HEADLINE = "incident_headline"
     WELCOME = "incident_welcome"
+    # Anything else posted for an effect (notes, status updates, plugins' messages): by effect id.
+    EFFECT = "incident_effect"

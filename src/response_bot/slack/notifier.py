@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot.effects.runner import GiveUp, Retry
 from response_bot.extensions.context import IncidentContext, Toolkit, notification_metadata
 from response_bot.incidents.models import Incident
 from response_bot.notifications import rules
 from response_bot.notifications.service import Claimed
 from response_bot.slack.blocks import notifications as texts
+from response_bot.slack.failures import slack_call
 
-TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
-
-
-class SendFailed(Exception):
-    """`retry_after` set: try again then. `sent_maybe`: the request may have reached Slack."""
-
-    def __init__(self, reason: str, *, retry_after: float | None = None, sent_maybe: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.sent_maybe = sent_maybe
-
-
-class Permanent(Exception):
-    pass
+# A notification that could not be sent now (try again later) or at all.
+SendFailed = Retry
+Permanent = GiveUp
 
 
 class Notifier:
@@ -42,30 +30,20 @@ class Notifier:
         *,
         report_url: Callable[[int], str],
         doc_url: Callable[[int], str],
-        announce: Callable[[Incident], Awaitable[tuple[str, str]]],
     ) -> None:
         # This client never retries by itself: the outbox decides, so nothing sleeps on a lease.
         self._client = client
         self._toolkit = replace(toolkit, client=client)
         self._report_url = report_url
         self._doc_url = doc_url
-        self._announce = announce
 
     async def send(self, claimed: Claimed, late_by: timedelta | None) -> tuple[str | None, str | None]:
-        try:
+        async with slack_call():
             return await self._send(claimed, late_by)
-        except SlackApiError as error:
-            raise _classified(error) from None
-        except (aiohttp.ClientConnectorError, ConnectionRefusedError) as error:
-            raise SendFailed(f"not sent: cannot connect ({error})", retry_after=None) from None
-        except (TimeoutError, aiohttp.ClientError) as error:
-            raise SendFailed(f"unknown: {type(error).__name__}", sent_maybe=True) from None
 
     async def _send(self, claimed: Claimed, late_by: timedelta | None) -> tuple[str | None, str | None]:
         incident, row = claimed.incident, claimed.row
         metadata = notification_metadata(row.id)
-        if row.kind == rules.ANNOUNCE:
-            return await self._announce(incident)
         if row.kind.startswith(rules.PLUGIN_PREFIX):
             handler = self._plugin(row.kind)
             ctx = IncidentContext(
@@ -106,7 +84,7 @@ class Notifier:
 
     async def find(self, claimed: Claimed) -> tuple[str, str] | None:
         """The message an earlier attempt posted, found by the notification id in its metadata."""
-        try:
+        async with slack_call():
             channel = await self._dm_channel(claimed.incident) if claimed.row.kind == rules.REPORT else None
             channel = channel or claimed.incident.channel_id
             if channel is None:
@@ -115,10 +93,6 @@ class Notifier:
             response = await self._client.conversations_history(
                 channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
             )
-        except SlackApiError as error:
-            raise _classified(error) from None
-        except (TimeoutError, aiohttp.ClientError) as error:
-            raise SendFailed(f"not sent: could not check history ({type(error).__name__})") from None
         messages: list[dict[str, Any]] = response.get("messages", [])
         for message in messages:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
@@ -130,14 +104,3 @@ class Notifier:
 def _since_update(claimed: Claimed) -> timedelta | None:
     since: datetime = claimed.last_update or claimed.incident.started_at
     return claimed.row.due_at - since if since else None
-
-
-def _classified(error: SlackApiError) -> Exception:
-    status = error.response.status_code
-    code = str(error.response.get("error", ""))
-    if status == 429 or code == "ratelimited":
-        retry_after = float(error.response.headers.get("Retry-After", "30") or 30)
-        return SendFailed("not sent: rate limited", retry_after=retry_after)
-    if status >= 500 or code in TRANSIENT:
-        return SendFailed(f"not sent: Slack answered {status} {code}".strip())
-    return Permanent(code or f"HTTP {status}")

@@ -64,11 +64,14 @@ def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Messa
     return Message(fallback, blocks, metadata)
 
 
-def declared_confirmation(incident: Incident, *, headline_url: str | None, doc_url: str) -> str:
+def declared_confirmation(
+    incident: Incident, *, headline_url: str | None, doc_url: str, channel_id: str | None = None
+) -> str:
     where = link(headline_url, "headline post") if headline_url else "headline post"
     lines = [f"Thanks for declaring *Incident {incident.id}: {escape(truncate(incident.title, 150))}* 🙏"]
-    if incident.channel_id:
-        lines.append(f"Work on it in {channel_link(incident.channel_id)}.")
+    channel_id = channel_id or incident.channel_id
+    if channel_id:
+        lines.append(f"Work on it in {channel_link(channel_id)}.")
     lines.append(f"Follow it from its {where}; the {link(doc_url, 'incident doc')} keeps the record.")
     return "\n".join(lines)
 
@@ -84,3 +87,25 @@ def core_buttons(incident: Incident, value: str) -> list[tuple[int, Block]]:
             0, (100, button("💬 Create incident channel", Action.CREATE_CHANNEL, value, style="primary"))
         )
     return buttons
+
+
+def declared_but_waiting(incident: Incident) -> str:
+    """The reporter's note when the headline could not go up straight away."""
+    return (
+        f"⚠️ Incident {incident.id} is saved, but Slack didn't accept its headline post just now. "
+        "I'll post it by myself as soon as Slack lets me; there's no need to declare it again."
+    )
+
+
+def channel_problem(problem: str) -> str:
+    return f"\n⚠️ I couldn't create its channel: {problem} Use *Create incident channel* on the headline."
+
+
+def announced_late(incident: Incident, *, headline_url: str | None) -> str:
+    """A declaration announced long after it was made (Slack or the bot was down): tell the reporter."""
+    where = f": {link(headline_url, 'headline post')}" if headline_url else ""
+    channel = f" Work on it in {channel_link(incident.channel_id)}." if incident.channel_id else ""
+    return (
+        f"✅ Incident {incident.id}'s headline is up now{where}.{channel} It took a while because Slack "
+        "or the bot was unavailable when you declared it; there's nothing more to do."
+    )

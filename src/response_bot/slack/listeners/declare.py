@@ -8,16 +8,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot import crashpoints
+from response_bot.effects.runner import EffectRunner
 from response_bot.errors import StorageUnavailable
 from response_bot.incidents.errors import InvalidAssignee, InvalidInput
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
-from response_bot.slack.announcer import Announcer
 from response_bot.slack.background import Background
 from response_bot.slack.blocks import modals
 from response_bot.slack.blocks.text import readable
 from response_bot.slack.commands import CommandRunner, Trigger, split
+from response_bot.slack.confirmations import Confirmations
 from response_bot.slack.ids import SLASH_COMMAND, Action, Block, Callback
 from response_bot.slack.metadata import DeclareContext
 from response_bot.slack.people import with_lead_profile
@@ -94,7 +96,8 @@ async def submit_declaration(
     view: dict[str, Any],
     incidents: IncidentService,
     users: UserService,
-    announcer: Announcer,
+    confirmations: Confirmations,
+    runner: EffectRunner,
     background: Background,
 ) -> None:
     context = DeclareContext.decode(view.get("private_metadata"))
@@ -102,12 +105,7 @@ async def submit_declaration(
     reporter = UserRef(user["id"], name=user.get("username") or user.get("name"))
     try:
         fields = await with_lead_profile(forms.incident_fields(view), users)
-        declaration = await incidents.declare(
-            fields,
-            reporter,
-            declare_key=f"view:{view['id']}",
-            claim_channel=announcer.makes_channel_for(fields),
-        )
+        declaration = await incidents.declare(fields, reporter, declare_key=f"view:{view['id']}")
     except InvalidInput as error:
         await ack(response_action="errors", errors=forms.field_errors(error))
         return
@@ -117,8 +115,12 @@ async def submit_declaration(
     except StorageUnavailable as error:
         await ack(response_action="errors", errors={Block.TITLE: error.message})
         return
-    # Stored before the ack: once the modal closes, the incident exists.
+    await crashpoints.reached("committed:declare")
+    # Stored, with everything Slack must show of it, before the ack: once the modal closes, the
+    # incident exists and will be announced whatever happens to this replica.
     await ack()
     if declaration.created:
         recipient = Recipient(user["id"], context.channel_id, context.response_url)
-        background.spawn(announcer.declared(declaration.incident, recipient), recipient)
+        background.spawn(confirmations.declared(declaration, recipient), recipient)
+    else:
+        background.spawn(runner.resume(declaration.incident.id), None)

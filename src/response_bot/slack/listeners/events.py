@@ -86,6 +86,7 @@ def register(app: AsyncApp, registry: Registry) -> None:
 def _listener(builtin: Builtin | None, has_plugins: bool) -> Callable[..., Awaitable[None]]:
     async def listener(
         event: dict[str, Any],
+        body: dict[str, Any],
         context: AsyncBoltContext,
         extensions: ExtensionRunner,
         background: Background,
@@ -93,6 +94,6 @@ def _listener(builtin: Builtin | None, has_plugins: bool) -> Callable[..., Await
         if builtin is not None:
             await builtin(event, context)
         if has_plugins:
-            background.spawn(extensions.event(event), None)
+            background.spawn(extensions.event(event, event_id=body.get("event_id")), None)
 
     return listener

@@ -12,7 +12,6 @@ from response_bot.incidents.errors import InvalidInput
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
-from response_bot.slack.announcer import Announcer
 from response_bot.slack.background import Background
 from response_bot.slack.blocks import commands as command_blocks
 from response_bot.slack.blocks import modals
@@ -53,23 +52,18 @@ async def submit_change(
     body: dict[str, Any],
     view: dict[str, Any],
     incidents: IncidentService,
-    announcer: Announcer,
-    background: Background,
 ) -> None:
     ref = TextRef.decode(view.get("private_metadata"))
     user_id = body["user"]["id"]
     text = forms.text_value(view, Block.TEXT) or ""
     try:
-        change = await incidents.set_text(
-            ref.incident_id, ref.field, text, actor=UserRef(user_id), key=f"view:{view['id']}"
+        await incidents.set_text(
+            ref.incident_id, ref.field, text, actor=UserRef(user_id), key=f"view:{view['id']}", announce=True
         )
     except (InvalidInput, StorageUnavailable) as error:
         await ack(response_action="errors", errors={Block.TEXT: error.message})
         return
-    await ack()
-    if change.any:
-        recipient = Recipient(user_id, ref.channel_id)
-        background.spawn(announcer.text_changed(change, ref.field, user_id), recipient)
+    await ack()  # the headline and the note in the channel are effects of the change
 
 
 async def accept_proposal(
@@ -77,8 +71,6 @@ async def accept_proposal(
     body: dict[str, Any],
     action: dict[str, Any],
     incidents: IncidentService,
-    proposals: Proposals,
-    announcer: Announcer,
     replies: Replies,
     background: Background,
 ) -> None:
@@ -88,20 +80,20 @@ async def accept_proposal(
     response_url = body.get("response_url")
 
     async def accept() -> None:
-        proposal = await proposals.take(ref.proposal_id)
-        if proposal is None:
-            if response_url:
-                await replies.replace(response_url, "That proposal was already answered.")
-            return
-        change = await incidents.set_text(
-            proposal.incident_id, proposal.field, proposal.text, actor=UserRef(user_id)
+        change = await incidents.accept_proposal(
+            ref.proposal_id, actor=UserRef(user_id), key=f"act:{action.get('action_ts')}"
         )
         if response_url:
-            await replies.replace(
-                response_url,
-                command_blocks.text_updated(proposal.field, getattr(change.incident, proposal.field)),
-            )
-        await announcer.changed(change, user_id)
+            if change is None:
+                await replies.replace(response_url, "That proposal was already answered.")
+            else:
+                field = "summary" if "summary" in change.changed else "impact"
+                if change.changed:
+                    await replies.replace(
+                        response_url, command_blocks.text_updated(field, getattr(change.incident, field))
+                    )
+                else:
+                    await replies.replace(response_url, "That is already what it says.")
 
     background.spawn(accept(), Recipient.from_body(body))
 

@@ -7,17 +7,17 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot.effects.runner import EffectRunner
 from response_bot.errors import StorageUnavailable
 from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
-from response_bot.slack.announcer import Announcer
 from response_bot.slack.background import Background
 from response_bot.slack.blocks import modals
 from response_bot.slack.ids import Action, Block, Callback
 from response_bot.slack.metadata import IncidentRef
 from response_bot.slack.people import with_lead_profile
-from response_bot.slack.recipients import Recipient
+from response_bot.slack.recipients import Recipient, Replies
 from response_bot.users.errors import UnknownUser
 from response_bot.users.models import UserRef
 from response_bot.users.service import UserService
@@ -64,7 +64,7 @@ async def create_channel(
     body: dict[str, Any],
     action: dict[str, Any],
     incidents: IncidentService,
-    announcer: Announcer,
+    replies: Replies,
     background: Background,
 ) -> None:
     await ack()
@@ -72,7 +72,11 @@ async def create_channel(
     recipient = Recipient.from_body(body)
 
     async def create() -> None:
-        await announcer.create_channel(await incidents.get(ref.incident_id), recipient)
+        queued = await incidents.request_channel(ref.incident_id, key=f"act:{action.get('action_ts')}")
+        if queued is None:
+            await replies.tell(
+                recipient, f"Incident {ref.incident_id} already has a channel (or one is being made)."
+            )
 
     background.spawn(create(), recipient)
 
@@ -95,14 +99,14 @@ async def submit_edit(
     view: dict[str, Any],
     incidents: IncidentService,
     users: UserService,
-    announcer: Announcer,
-    background: Background,
     body: dict[str, Any],
 ) -> None:
     ref = IncidentRef.decode(view.get("private_metadata"))
     try:
         fields = await with_lead_profile(forms.incident_fields(view), users)
-        change = await incidents.edit(ref.incident_id, fields, actor=UserRef(body["user"]["id"]))
+        await incidents.edit(
+            ref.incident_id, fields, actor=UserRef(body["user"]["id"]), key=f"view:{view['id']}"
+        )
     except InvalidInput as error:
         await ack(response_action="errors", errors=forms.field_errors(error))
         return
@@ -112,10 +116,7 @@ async def submit_edit(
     except (StorageUnavailable, IncidentClosed) as error:
         await ack(response_action="errors", errors={Block.TITLE: error.message})
         return
-    await ack()
-    if change.any:
-        recipient = Recipient(body["user"]["id"], ref.channel_id)
-        background.spawn(announcer.changed(change, body["user"]["id"]), recipient)
+    await ack()  # the headline and topic are effects of the change, shown by themselves
 
 
 async def submit_close(
@@ -123,7 +124,8 @@ async def submit_close(
     view: dict[str, Any],
     body: dict[str, Any],
     incidents: IncidentService,
-    announcer: Announcer,
+    runner: EffectRunner,
+    replies: Replies,
     background: Background,
 ) -> None:
     ref = IncidentRef.decode(view.get("private_metadata"))
@@ -139,10 +141,8 @@ async def submit_close(
     await ack()
     recipient = Recipient(body["user"]["id"], ref.channel_id)
     if change.duplicate:
-        return
-    if change.any:
-        background.spawn(announcer.changed(change, body["user"]["id"]), recipient)
-    else:
+        background.spawn(runner.resume(ref.incident_id), None)
+    elif not change.any:
         background.spawn(
-            announcer.tell(recipient, f"Incident {ref.incident_id} was already closed."), recipient
+            replies.tell(recipient, f"Incident {ref.incident_id} was already closed."), recipient
         )

@@ -1,0 +1,313 @@
+"""Performing effects: at once by the replica that stored them, or later by any replica's dispatcher.
+
+One incident's effects are performed one at a time, in order (its lane). Effects that produce
+something the next ones need (the channel, the headline's place) are recorded as soon as they are
+done, together with whatever was done before them; the rest are recorded in one go at the end. A
+crash in between costs a repeat, which every effect is safe to make (it looks before it repeats).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from response_bot import crashpoints
+from response_bot.db.base import utcnow
+from response_bot.effects.models import Effect, EffectStatus
+from response_bot.effects.service import Effects
+from response_bot.errors import StorageUnavailable
+from response_bot.incidents.models import Incident
+
+log = logging.getLogger(__name__)
+FINISHED = (EffectStatus.DONE, EffectStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What performing an effect produced: nothing, a result to keep, or a place to record."""
+
+    result: dict[str, Any] | None = None
+    channel: tuple[str, str] | None = None  # (id, name) of the channel made or adopted
+    headline: tuple[str, str] | None = None  # (channel, ts) of the headline posted or found
+
+
+class Retry(Exception):
+    """Not done now, maybe later: Slack rate-limited it, answered 5xx, or could not be reached.
+
+    `retry_after`: Slack said when. `sent_maybe`: the request may have reached Slack (a timeout),
+    so the next attempt looks for it before repeating it.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, sent_maybe: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason if sent_maybe or reason.startswith("not sent:") else f"not sent: {reason}"
+        self.retry_after = retry_after
+        self.sent_maybe = sent_maybe
+
+
+class GiveUp(Exception):
+    """Slack refused it for good (a missing scope, an archived channel): trying again won't help."""
+
+
+class Performer(Protocol):
+    async def perform(self, effect: Effect, incident: Incident) -> Outcome: ...
+
+
+class EffectRunner:
+    def __init__(
+        self,
+        effects: Effects,
+        performer: Performer,
+        load: Callable[[int], Awaitable[Incident]],
+        *,
+        backoff: timedelta = timedelta(seconds=5),
+        wake_at: Callable[[datetime], None] = lambda when: None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._effects = effects
+        self._performer = performer
+        self._load = load
+        self._backoff = backoff
+        self._wake_at = wake_at
+        self._clock = clock
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Whoever waits for an effect to be finished (done or given up on) here, by effect id.
+        self._waiters: dict[int, list[asyncio.Future[Effect]]] = {}
+        # Incidents whose lane this replica stopped short in (a retry is due): later effects it
+        # holds go back into the lane instead of overtaking.
+        self._deferred: set[int] = set()
+        # Effects this replica holds and is about to perform, or performing: not orphans.
+        self._busy: set[int] = set()
+        self._stopping = False
+        effects.when_held(self.start)
+
+    # --- in-process: the effects this replica just stored ---------------------------------------
+
+    def start(self, held: list[Effect], snapshot: Incident | None) -> None:
+        """Perform effects this replica holds, now, in the background (one lane at a time)."""
+        if not held:
+            return
+        self._busy.update(e.id for e in held)
+        by_lane: dict[int, list[Effect]] = {}
+        for effect in held:
+            by_lane.setdefault(effect.incident_id, []).append(effect)
+        for incident_id, lane in by_lane.items():
+            if self._stopping:
+                continue  # released to the other replicas at shutdown
+            task = asyncio.create_task(self._perform_held(incident_id, lane, snapshot))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @property
+    def busy(self) -> bool:
+        """Whether effects stored here are being performed right now."""
+        return bool(self._tasks)
+
+    def _settle(self, effects: Iterable[Effect]) -> None:
+        """Tell whoever waits that these effects are finished."""
+        for effect in effects:
+            for future in self._waiters.pop(effect.id, ()):
+                if not future.done():
+                    future.set_result(effect)
+
+    async def wait(self, effects: Sequence[Effect], timeout: float) -> list[Effect]:
+        """Wait up to `timeout` for effects to be finished here (retries included); returns each as
+        it was finished, or as it stands if it wasn't in time (still queued, or on another replica)."""
+        loop = asyncio.get_running_loop()
+        pending: dict[int, asyncio.Future[Effect]] = {}
+        for effect in effects:
+            if effect.status not in FINISHED:
+                future: asyncio.Future[Effect] = loop.create_future()
+                self._waiters.setdefault(effect.id, []).append(future)
+                pending[effect.id] = future
+        if pending:
+            await asyncio.wait(pending.values(), timeout=timeout)
+        for effect_id, future in pending.items():
+            if not future.done():
+                waiting = self._waiters.get(effect_id, [])
+                if future in waiting:
+                    waiting.remove(future)
+                if not waiting:
+                    self._waiters.pop(effect_id, None)
+                future.cancel()
+        return [
+            pending[e.id].result()
+            if e.id in pending and pending[e.id].done() and not pending[e.id].cancelled()
+            else e
+            for e in effects
+        ]
+
+    def _lock(self, incident_id: int) -> asyncio.Lock:
+        lock = self._locks.get(incident_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[incident_id] = lock
+        return lock
+
+    async def _perform_held(self, incident_id: int, lane: list[Effect], snapshot: Incident | None) -> None:
+        try:
+            async with self._lock(incident_id):
+                if incident_id in self._deferred:
+                    # An earlier effect of this incident is waiting for a retry: don't overtake it.
+                    await self._effects.hand_back(lane)
+                    return
+                if await self._run(lane, snapshot):
+                    await self._drain(incident_id)
+        except StorageUnavailable:
+            log.warning("incident %s: the database went away; its effects are finished later", incident_id)
+        except Exception:
+            log.exception("incident %s: performing its effects failed", incident_id)
+        finally:
+            self._busy.difference_update(e.id for e in lane)
+
+    # --- any replica: effects whose turn came, or whose holder went away -------------------------
+
+    async def dispatch(self, batch: int = 25) -> int:
+        """One pass of the dispatcher: take the head of each lane that is due, and work down the lane."""
+        if self._stopping:
+            return 0
+        heads = await self._effects.claim_heads(batch)
+        if heads:
+            await asyncio.gather(*(self._drain_from(head) for head in heads))
+        return len(heads)
+
+    async def resume(self, incident_id: int) -> None:
+        """Make sure the incident's lane is moving: do what is due in it now, if nobody else is."""
+        try:
+            async with self._lock(incident_id):
+                await self._drain(incident_id)
+        except StorageUnavailable:
+            log.warning("incident %s: the database went away; its effects are finished later", incident_id)
+
+    async def _drain_from(self, head: Effect) -> None:
+        incident_id = head.incident_id
+        try:
+            async with self._lock(incident_id):
+                self._deferred.discard(incident_id)
+                if await self._run([head], None):
+                    await self._drain(incident_id)
+        except StorageUnavailable:
+            log.warning("effects of incident %s: the database went away; trying again later", incident_id)
+        except Exception:
+            log.exception("effects of incident %s: unexpected error", incident_id)
+
+    async def _drain(self, incident_id: int) -> None:
+        """Take the lane's next effect while there is one due (the caller holds the lane's lock)."""
+        while not self._stopping:
+            effect = await self._effects.claim_next(incident_id, busy=self._busy)
+            if effect is None:
+                self._deferred.discard(incident_id)
+                return
+            self._deferred.discard(incident_id)
+            if not await self._run([effect], None):
+                return
+
+    # --- doing them ------------------------------------------------------------------------
+
+    async def _run(self, lane: list[Effect], snapshot: Incident | None) -> bool:
+        """Perform held effects in order. True if all were finished (done or given up on)."""
+        incident = snapshot if snapshot is not None else await self._load(lane[0].incident_id)
+        unrecorded: list[Effect] = []
+        for index, effect in enumerate(lane):
+            try:
+                await crashpoints.reached(f"before:{effect.kind}")
+                outcome = await self._performer.perform(effect, incident)
+                await crashpoints.reached(f"after:{effect.kind}")
+            except Retry as retry:
+                await self._effects.done(unrecorded)
+                self._mark(unrecorded, EffectStatus.DONE)
+                await self._retry(effect, retry)
+                rest = lane[index + 1 :]
+                await self._effects.hand_back(rest)
+                for later in rest:
+                    later.status = EffectStatus.PENDING
+                self._deferred.add(effect.incident_id)
+                return False
+            except GiveUp as refused:
+                await self._effects.fail(effect, f"not sent: {refused}")
+                effect.status, effect.last_error = EffectStatus.FAILED, f"not sent: {refused}"
+                self._settle([effect])
+                continue
+            except StorageUnavailable:
+                raise
+            except Exception as error:  # a bug: don't block the lane behind it
+                log.exception("effect %s (%s) failed unexpectedly", effect.id, effect.kind)
+                await self._effects.fail(effect, f"unexpected: {type(error).__name__}: {error}")
+                effect.status = EffectStatus.FAILED
+                self._settle([effect])
+                continue
+            incident = await self._record(effect, outcome, unrecorded, incident)
+            if outcome.channel or outcome.headline or outcome.result is not None:
+                unrecorded = []
+            else:
+                unrecorded.append(effect)
+        if unrecorded:
+            await self._effects.done(unrecorded)
+            self._mark(unrecorded, EffectStatus.DONE)
+        return True
+
+    async def _record(
+        self, effect: Effect, outcome: Outcome, unrecorded: list[Effect], incident: Incident
+    ) -> Incident:
+        if outcome.channel is not None:
+            if await self._effects.channel_made(effect, *outcome.channel, also=unrecorded):
+                incident.channel_id, incident.channel_name = outcome.channel
+        elif outcome.headline is not None:
+            if await self._effects.headline_posted(effect, *outcome.headline, also=unrecorded):
+                incident.headline_channel_id, incident.headline_ts = outcome.headline
+        elif outcome.result is not None:
+            await self._effects.done_with_result(effect, outcome.result, also=unrecorded)
+        else:
+            return incident  # recorded with the next batch
+        effect.result = outcome.result or (
+            {"channel": outcome.channel[0], "name": outcome.channel[1]}
+            if outcome.channel
+            else {"channel": outcome.headline[0], "ts": outcome.headline[1]}
+            if outcome.headline
+            else None
+        )
+        self._mark([*unrecorded, effect], EffectStatus.DONE)
+        return incident
+
+    def _mark(self, effects: Iterable[Effect], status: EffectStatus) -> None:
+        done = list(effects)
+        for effect in done:
+            effect.status = status
+        self._settle(done)
+
+    async def _retry(self, effect: Effect, retry: Retry) -> None:
+        after = (
+            timedelta(seconds=retry.retry_after)
+            if retry.retry_after is not None
+            else min(timedelta(minutes=5), self._backoff * (2 ** max(0, effect.attempts - 1)))
+        )
+        await self._effects.retry(effect, after, retry.reason)
+        effect.status, effect.last_error = EffectStatus.PENDING, retry.reason
+        self._wake_at(self._clock() + after)
+
+    # --- shutting down ---------------------------------------------------------------------
+
+    async def stop(self, timeout: float) -> None:
+        """Start nothing new, and let what is running finish (up to `timeout`)."""
+        self._stopping = True
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1)
+
+    async def release(self) -> None:
+        """Hand back whatever this replica still holds, for another replica to take at once."""
+        try:
+            released = await self._effects.release()
+        except StorageUnavailable:
+            return  # the leases run out by themselves
+        if released:
+            log.info("handed %d effects back for another replica to finish", released)

@@ -1,0 +1,285 @@
+"""Queueing effects with the change that needs them, and moving them through their states."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from response_bot.db.base import utcnow
+from response_bot.db.engine import Database, after_commit
+from response_bot.effects import repository
+from response_bot.effects.models import DECLARATION, LATE_CHANNEL, Effect, EffectKind, EffectStatus
+from response_bot.effects.repository import Lane
+from response_bot.incidents import repository as incidents
+from response_bot.incidents.models import Incident
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+# How long the reporter's confirmation waits for the headline; one that takes longer (Slack down,
+# the replica gone) gets a note of its own to the reporter when it finally goes up.
+REPORTER_WAITS = timedelta(seconds=5)
+# Kinds whose failure leaves an incident half made; the sweep gives them another go now and then.
+SETUP_KINDS = tuple(dict.fromkeys((*DECLARATION, *LATE_CHANNEL)))
+
+
+@dataclass(frozen=True)
+class Spec:
+    """An effect to queue: what to do, with what, and (optionally) a key that makes it happen once."""
+
+    kind: EffectKind
+    payload: dict[str, Any] = field(default_factory=dict)
+    dedupe_key: str | None = None
+
+
+class Effects:
+    """The effect outbox. `queue` runs inside the caller's transaction; the rest own theirs."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        replica: str,
+        lease: timedelta,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = db
+        self.replica = replica
+        self.lease = lease
+        self._clock = clock
+        self._held: list[Callable[[list[Effect], Incident | None], None]] = []
+        self._waiting: list[Callable[[], None]] = []
+
+    # --- who hears about new effects -----------------------------------------------------------
+
+    def when_held(self, callback: Callable[[list[Effect], Incident | None], None]) -> None:
+        """`callback(effects, incident)` runs after a commit that queued effects this replica holds
+        (to do now); `incident` is the incident as that transaction left it, if the caller had it."""
+        self._held.append(callback)
+
+    def when_waiting(self, callback: Callable[[], None]) -> None:
+        """`callback()` runs after a commit that queued effects behind others (for the dispatcher)."""
+        self._waiting.append(callback)
+
+    def _announce_held(self, effects: list[Effect], snapshot: Incident | None = None) -> None:
+        for callback in self._held:
+            callback(effects, snapshot)
+
+    def _announce_waiting(self) -> None:
+        for callback in self._waiting:
+            callback()
+
+    # --- queueing ----------------------------------------------------------------------------
+
+    async def queue(
+        self,
+        session: AsyncSession,
+        incident_id: int,
+        specs: Sequence[Spec],
+        *,
+        origin_key: str | None = None,
+        fresh: bool = False,
+        snapshot: Incident | None = None,
+    ) -> list[Effect]:
+        """Write effects in the caller's transaction, which must hold the incident's row lock.
+
+        If nothing of another replica's is unfinished in the incident's lane (`fresh`: a new
+        incident, whose lane is empty), this replica holds them and performs them once the
+        transaction commits (`snapshot`: the incident as it will be then, saving a read); otherwise
+        they wait their turn for the dispatcher.
+        """
+        if not specs:
+            return []
+        now = self._clock()
+        lane = Lane.EMPTY if fresh else await repository.lane(session, incident_id, self.replica, now)
+        hold = lane is not Lane.BUSY
+        rows = [self._row(incident_id, spec, origin_key, now, hold=hold) for spec in specs]
+        effects = await repository.add(session, rows)
+        if hold:
+            # Behind effects of ours not yet done, the incident may look different by our turn.
+            current = snapshot if lane is Lane.EMPTY else None
+            after_commit(session, lambda: self._announce_held(effects, current))
+        else:
+            after_commit(session, self._announce_waiting)
+        return effects
+
+    async def enqueue(
+        self, incident_id: int, specs: Sequence[Spec], *, origin_key: str | None = None
+    ) -> list[Effect]:
+        """Effects on their own, in their own transaction (a plugin's message, say)."""
+        async with self._db.transaction() as session:
+            await incidents.lock(session, incident_id)
+            return await self.queue(session, incident_id, specs, origin_key=origin_key)
+
+    async def queue_once(
+        self, incident_id: int, spec: Spec, *, origin_key: str | None = None
+    ) -> tuple[Effect, bool]:
+        """One effect with a `dedupe_key`, in its own transaction; (the row, whether it is new)."""
+        assert spec.dedupe_key is not None
+        async with self._db.transaction() as session:
+            await incidents.lock(session, incident_id)
+            now = self._clock()
+            hold = await repository.lane(session, incident_id, self.replica, now) is not Lane.BUSY
+            effect, created = await repository.add_once(
+                session, self._row(incident_id, spec, origin_key, now, hold=hold)
+            )
+            if created and hold:
+                after_commit(session, lambda: self._announce_held([effect]))
+            elif created:
+                after_commit(session, self._announce_waiting)
+            return effect, created
+
+    def _row(
+        self, incident_id: int, spec: Spec, origin_key: str | None, now: datetime, *, hold: bool
+    ) -> dict[str, Any]:
+        return {
+            "incident_id": incident_id,
+            "kind": str(spec.kind),
+            "payload": spec.payload,
+            "dedupe_key": spec.dedupe_key,
+            "origin_key": origin_key,
+            "status": EffectStatus.SENDING if hold else EffectStatus.PENDING,
+            "locked_by": self.replica if hold else None,
+            "lease_until": now + self.lease if hold else None,
+            "attempts": 1 if hold else 0,
+            "first_attempt_at": now if hold else None,
+            "due_at": now,
+            "created_at": now,
+        }
+
+    # --- claiming ----------------------------------------------------------------------------
+
+    async def claim_heads(self, batch: int = 25) -> list[Effect]:
+        async with self._db.transaction() as session:
+            return await repository.claim_heads(session, self.replica, self._clock(), self.lease, batch)
+
+    async def claim_next(self, incident_id: int, *, busy: Collection[int] = ()) -> Effect | None:
+        async with self._db.transaction() as session:
+            return await repository.claim_next(
+                session, incident_id, self.replica, self._clock(), self.lease, busy=busy
+            )
+
+    async def of_origin(self, origin_key: str) -> list[Effect]:
+        async with self._db.transaction() as session:
+            return await repository.of_origin(session, origin_key)
+
+    async def by_key(self, dedupe_key: str) -> Effect | None:
+        async with self._db.transaction() as session:
+            return await session.scalar(
+                select(Effect)
+                .where(Effect.dedupe_key == dedupe_key)
+                .execution_options(populate_existing=True)
+            )
+
+    # --- finishing ---------------------------------------------------------------------------
+
+    async def done(self, effects: Sequence[Effect]) -> None:
+        if not effects:
+            return
+        async with self._db.transaction() as session:
+            await self._done(session, effects)
+
+    async def _done(self, session: AsyncSession, effects: Sequence[Effect], **values: Any) -> bool:
+        ids = [e.id for e in effects]
+        if not ids:
+            return True
+        owned = await repository.finish(
+            session, ids, self.replica, status=EffectStatus.DONE, done_at=self._clock(), **values
+        )
+        if owned < len(ids):
+            log.warning("effects %s were taken over by another replica; not recording them as done", ids)
+        return owned == len(ids)
+
+    async def done_with_result(
+        self, effect: Effect, result: dict[str, Any], also: Sequence[Effect] = ()
+    ) -> None:
+        async with self._db.transaction() as session:
+            await self._done(session, also)
+            await self._done(session, [effect], result=result)
+
+    async def channel_made(
+        self, effect: Effect, channel_id: str, name: str, also: Sequence[Effect] = ()
+    ) -> bool:
+        """Record the channel made for the incident; False if another replica owns the effect now
+        (it will find the channel and record it itself)."""
+        async with self._db.transaction() as session:
+            await self._done(session, also)
+            if not await self._done(session, [effect], result={"channel": channel_id, "name": name}):
+                return False
+            await incidents.attach_channel(session, effect.incident_id, channel_id, name, self._clock())
+            return True
+
+    async def headline_posted(
+        self, effect: Effect, channel_id: str, ts: str, also: Sequence[Effect] = ()
+    ) -> bool:
+        """Record where the headline is (False if another replica owns the effect now). One that
+        went up late is followed by a note to the reporter."""
+        async with self._db.transaction() as session:
+            await self._done(session, also)
+            if not await self._done(session, [effect], result={"channel": channel_id, "ts": ts}):
+                return False
+            await incidents.record_headline(session, effect.incident_id, channel_id, ts)
+            if effect.attempts > 1 and self._clock() - effect.created_at > REPORTER_WAITS:
+                await self.queue(session, effect.incident_id, [Spec(EffectKind.TELL_REPORTER)])
+            return True
+
+    async def retry(self, effect: Effect, after: timedelta, error: str) -> None:
+        """Try again later (never by sleeping on the lease); give up after MAX_ATTEMPTS."""
+        if effect.attempts >= MAX_ATTEMPTS:
+            await self.fail(effect, error, why=f"failed after {effect.attempts} attempts")
+            return
+        async with self._db.transaction() as session:
+            await repository.finish(
+                session,
+                [effect.id],
+                self.replica,
+                status=EffectStatus.PENDING,
+                due_at=self._clock() + after,
+                last_error=error,
+            )
+
+    async def fail(self, effect: Effect, error: str, *, why: str = "cannot be done") -> None:
+        log.error(
+            "effect %s (%s, incident %s) %s: %s", effect.id, effect.kind, effect.incident_id, why, error
+        )
+        async with self._db.transaction() as session:
+            await repository.finish(
+                session,
+                [effect.id],
+                self.replica,
+                status=EffectStatus.FAILED,
+                due_at=self._clock(),
+                last_error=error,
+            )
+
+    async def hand_back(self, effects: Sequence[Effect]) -> None:
+        """Held effects this replica will not try now: pending again, for their turn in the lane."""
+        async with self._db.transaction() as session:
+            await repository.hand_back(session, [e.id for e in effects], self.replica, self._clock())
+
+    async def release(self) -> int:
+        """Shutting down: everything this replica holds goes back, for another replica to take now."""
+        async with self._db.transaction() as session:
+            return await repository.release_all(session, self.replica, self._clock())
+
+    # --- looking after the whole table ---------------------------------------------------------
+
+    async def rearm_failed_setup(self, failed_for: timedelta) -> int:
+        """The sweep: setup effects that gave up (Slack down for long, the bot removed from a
+        channel) get another set of attempts once they have been failed for `failed_for`."""
+        now = self._clock()
+        async with self._db.transaction() as session:
+            count = await repository.rearm(session, [str(k) for k in SETUP_KINDS], now - failed_for, now)
+        if count:
+            log.info("sweep: trying %d failed setup effects again", count)
+        return count
+
+    async def stuck(self, older_than: timedelta) -> list[Effect]:
+        """Effects not done although written more than `older_than` ago (`response-bot check`)."""
+        async with self._db.transaction(timeout=30) as session:
+            return await repository.unfinished(session, self._clock() - older_than)
