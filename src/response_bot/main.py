@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot import crashpoints
 from response_bot.crypto import FieldCipher
+from response_bot.db.base import utcnow
 from response_bot.db.engine import Database
 from response_bot.db.idempotency import Deliveries
 from response_bot.effects.runner import EffectRunner
@@ -67,6 +68,7 @@ log = logging.getLogger("response_bot")
 
 # A declaration and the reminder dispatcher each hold one connection at the same moment.
 WARM_CONNECTIONS = 2
+WAITING_LOOKS_AGAIN = timedelta(milliseconds=500)
 
 
 @dataclass
@@ -137,7 +139,8 @@ class Runtime:
         notifications = Notifications(self.db, _plans(settings, registry))
         notifications.due_now = self._nudge
         effects = Effects(self.db, replica=replica, lease=lease)
-        effects.when_waiting(self._nudge)
+        # Queued behind another replica's: look again shortly, when that one has most likely finished.
+        effects.when_waiting(lambda: self._wake_at(utcnow() + WAITING_LOOKS_AGAIN))
         incidents = IncidentService(
             self.db,
             roles=settings.roles,

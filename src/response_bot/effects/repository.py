@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -18,25 +18,82 @@ from response_bot.effects.models import Effect, EffectStatus
 UNFINISHED = (EffectStatus.PENDING, EffectStatus.SENDING)
 
 
+TABLE = cast(Table, Effect.__table__)
+ROW_COLUMNS = (
+    "incident_id",
+    "kind",
+    "payload",
+    "dedupe_key",
+    "origin_key",
+    "status",
+    "locked_by",
+    "lease_until",
+    "attempts",
+    "first_attempt_at",
+    "due_at",
+    "created_at",
+)
+# Bulk updates here never need to touch objects loaded in the session (there are none worth it).
+QUICK = {"synchronize_session": False}
+
+
 async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Effect]:
     """Insert rows in one statement; returns them (as detached objects) in the order given."""
     if not rows:
         return []
-    table = cast(Table, Effect.__table__)
-    statement = insert(table).returning(*table.c, sort_by_parameter_order=True)
+    statement = insert(TABLE).returning(*TABLE.c, sort_by_parameter_order=True)
     result = await session.execute(statement, list(rows))
     return [Effect(**row._mapping) for row in result]
 
 
+# Statements on the hot paths (a plugin's `say`, marking effects done) are built once, with bound
+# parameters: SQLAlchemy then reuses their cache keys instead of rebuilding them on every call.
+_ADD_ONCE = {
+    name: dialect.insert(TABLE)
+    .values({column: bindparam(column) for column in ROW_COLUMNS})
+    .on_conflict_do_nothing(index_elements=[TABLE.c.dedupe_key])
+    .returning(*TABLE.c)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_HELD_HERE = and_(
+    TABLE.c.status == EffectStatus.SENDING,
+    TABLE.c.locked_by == bindparam("replica"),
+    TABLE.c.lease_until > bindparam("now"),
+)
+_LANE = (
+    select(_HELD_HERE.label("mine"))
+    .where(TABLE.c.incident_id == bindparam("incident_id"), TABLE.c.status.in_(UNFINISHED))
+    .order_by(_HELD_HERE)  # a row that is not ours sorts first
+    .limit(1)
+)
+_HELD = and_(
+    TABLE.c.id.in_(bindparam("ids", expanding=True)),
+    TABLE.c.locked_by == bindparam("replica"),
+    TABLE.c.status == EffectStatus.SENDING,
+)
+_DONE = (
+    update(TABLE)
+    .where(_HELD)
+    .values(status=EffectStatus.DONE, locked_by=None, lease_until=None, done_at=bindparam("now"))
+)
+_DONE_WITH_RESULT = (
+    update(TABLE)
+    .where(_HELD)
+    .values(
+        status=EffectStatus.DONE,
+        locked_by=None,
+        lease_until=None,
+        done_at=bindparam("now"),
+        result=bindparam("result"),
+    )
+)
+
+
 async def add_once(session: AsyncSession, row: dict[str, Any]) -> tuple[Effect, bool]:
     """Insert a row unless its `dedupe_key` exists; returns the row and whether it is new."""
-    dialect_insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(Effect).values(**row).on_conflict_do_nothing(index_elements=[Effect.dedupe_key])
-    ).returning(Effect)
-    created = (await session.scalars(statement)).first()
+    created = (await session.execute(_ADD_ONCE[dialect_name(session)], row)).first()
     if created is not None:
-        return created, True
+        return Effect(**created._mapping), True
     existing = await session.scalar(
         select(Effect).where(Effect.dedupe_key == row["dedupe_key"]).execution_options(populate_existing=True)
     )
@@ -56,15 +113,7 @@ class Lane(enum.Enum):
 
 async def lane(session: AsyncSession, incident_id: int, replica: str, now: datetime) -> Lane:
     """What is unfinished in the incident's lane, as far as queueing new effects is concerned."""
-    held_here = and_(
-        Effect.status == EffectStatus.SENDING, Effect.locked_by == replica, Effect.lease_until > now
-    )
-    rows = await session.execute(
-        select(held_here.label("mine"))
-        .where(Effect.incident_id == incident_id, Effect.status.in_(UNFINISHED))
-        .order_by(held_here)  # a row that is not ours sorts first
-        .limit(1)
-    )
+    rows = await session.execute(_LANE, {"incident_id": incident_id, "replica": replica, "now": now})
     first = rows.first()
     if first is None:
         return Lane.EMPTY
@@ -86,6 +135,7 @@ async def _take(
     await session.execute(
         update(Effect)
         .where(Effect.id.in_(ids))
+        .execution_options(**QUICK)
         .values(
             status=EffectStatus.SENDING,
             locked_by=replica,
@@ -152,6 +202,22 @@ async def claim_next(
     return taken[0]
 
 
+async def done(
+    session: AsyncSession,
+    ids: Sequence[int],
+    replica: str,
+    now: datetime,
+    result: dict[str, Any] | None = None,
+) -> int:
+    """Mark held rows done, if this replica still holds them (the fencing check)."""
+    params: dict[str, Any] = {"ids": list(ids), "replica": replica, "now": now}
+    if result is None:
+        outcome = await session.execute(_DONE, params)
+    else:
+        outcome = await session.execute(_DONE_WITH_RESULT, {**params, "result": result})
+    return int(outcome.rowcount)  # type: ignore[attr-defined]
+
+
 async def finish(session: AsyncSession, ids: Sequence[int], replica: str, **values: Any) -> int:
     """Change held rows only if this replica still holds them (the fencing check), and let go."""
     if not ids:
@@ -159,6 +225,7 @@ async def finish(session: AsyncSession, ids: Sequence[int], replica: str, **valu
     result = await session.execute(
         update(Effect)
         .where(Effect.id.in_(list(ids)), Effect.locked_by == replica, Effect.status == EffectStatus.SENDING)
+        .execution_options(**QUICK)
         .values(locked_by=None, lease_until=None, **values)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

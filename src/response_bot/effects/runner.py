@@ -157,8 +157,8 @@ class EffectRunner:
                     # An earlier effect of this incident is waiting for a retry: don't overtake it.
                     await self._effects.hand_back(lane)
                     return
-                if await self._run(lane, snapshot):
-                    await self._drain(incident_id)
+                # Effects another replica queued behind these are its dispatcher's to take up.
+                await self._run(lane, snapshot)
         except StorageUnavailable:
             log.warning("incident %s: the database went away; its effects are finished later", incident_id)
         except Exception:

@@ -109,27 +109,44 @@ class Effects:
         return effects
 
     async def enqueue(
-        self, incident_id: int, specs: Sequence[Spec], *, origin_key: str | None = None
+        self,
+        incident_id: int,
+        specs: Sequence[Spec],
+        *,
+        origin_key: str | None = None,
+        snapshot: Incident | None = None,
     ) -> list[Effect]:
-        """Effects on their own, in their own transaction (a plugin's message, say)."""
+        """Effects on their own, in their own transaction (a plugin's message, say).
+
+        Unlike a change's, these take no lock on the incident: they go after everything the
+        incident had queued, but may interleave with another replica's queued at the same moment.
+        """
         async with self._db.transaction() as session:
-            await incidents.lock(session, incident_id)
-            return await self.queue(session, incident_id, specs, origin_key=origin_key)
+            return await self.queue(session, incident_id, specs, origin_key=origin_key, snapshot=snapshot)
 
     async def queue_once(
-        self, incident_id: int, spec: Spec, *, origin_key: str | None = None
+        self,
+        incident_id: int,
+        spec: Spec,
+        *,
+        origin_key: str | None = None,
+        snapshot: Incident | None = None,
     ) -> tuple[Effect, bool]:
-        """One effect with a `dedupe_key`, in its own transaction; (the row, whether it is new)."""
+        """One effect with a `dedupe_key`, in its own transaction; (the row, whether it is new).
+
+        For a plugin's message or reaction, which need nothing of the incident but its channel.
+        """
         assert spec.dedupe_key is not None
         async with self._db.transaction() as session:
-            await incidents.lock(session, incident_id)
             now = self._clock()
-            hold = await repository.lane(session, incident_id, self.replica, now) is not Lane.BUSY
+            lane = await repository.lane(session, incident_id, self.replica, now)
+            hold = lane is not Lane.BUSY
             effect, created = await repository.add_once(
                 session, self._row(incident_id, spec, origin_key, now, hold=hold)
             )
+            # What these effects need of the incident (its channel) can't change behind them.
             if created and hold:
-                after_commit(session, lambda: self._announce_held([effect]))
+                after_commit(session, lambda: self._announce_held([effect], snapshot))
             elif created:
                 after_commit(session, self._announce_waiting)
             return effect, created
@@ -184,13 +201,13 @@ class Effects:
         async with self._db.transaction() as session:
             await self._done(session, effects)
 
-    async def _done(self, session: AsyncSession, effects: Sequence[Effect], **values: Any) -> bool:
+    async def _done(
+        self, session: AsyncSession, effects: Sequence[Effect], result: dict[str, Any] | None = None
+    ) -> bool:
         ids = [e.id for e in effects]
         if not ids:
             return True
-        owned = await repository.finish(
-            session, ids, self.replica, status=EffectStatus.DONE, done_at=self._clock(), **values
-        )
+        owned = await repository.done(session, ids, self.replica, self._clock(), result)
         if owned < len(ids):
             log.warning("effects %s were taken over by another replica; not recording them as done", ids)
         return owned == len(ids)

@@ -156,9 +156,13 @@ class IncidentContext:
     async def _queue(self, spec: Spec) -> Effect:
         effects = self.toolkit.effects
         if spec.dedupe_key is None:
-            [effect] = await effects.enqueue(self.incident.id, [spec], origin_key=self.key)
+            [effect] = await effects.enqueue(
+                self.incident.id, [spec], origin_key=self.key, snapshot=self.incident
+            )
         else:
-            effect, created = await effects.queue_once(self.incident.id, spec, origin_key=self.key)
+            effect, created = await effects.queue_once(
+                self.incident.id, spec, origin_key=self.key, snapshot=self.incident
+            )
             if not created and effect.status in (EffectStatus.PENDING, EffectStatus.SENDING):
                 # An earlier run of this delivery queued it and died before it was done: see it
                 # through now (its replica's lease has run out, or this run would not have started).
@@ -178,7 +182,9 @@ class IncidentContext:
         if not (self.message_ts and self.channel_id):
             return
         spec = Confirmation(self.channel_id, self.message_ts, name).spec()
-        effect, _ = await self.toolkit.effects.queue_once(self.incident.id, spec, origin_key=self.key)
+        effect, _ = await self.toolkit.effects.queue_once(
+            self.incident.id, spec, origin_key=self.key, snapshot=self.incident
+        )
         self.effects.append(effect)
         if name == DONE:
             self.confirmed = True

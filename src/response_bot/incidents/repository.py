@@ -64,15 +64,6 @@ async def open_incidents(session: AsyncSession, limit: int = 50) -> list[Inciden
     return list((await session.execute(statement)).scalars())
 
 
-async def lock(session: AsyncSession, incident_id: int) -> None:
-    """Hold the incident's row until the transaction ends (NO KEY UPDATE, as in `get`)."""
-    statement = select(Incident.id).where(Incident.id == incident_id)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(key_share=True)
-    if await session.scalar(statement) is None:
-        raise IncidentNotFound(incident_id)
-
-
 async def attach_channel(
     session: AsyncSession, incident_id: int, channel_id: str, name: str, now: datetime
 ) -> None:

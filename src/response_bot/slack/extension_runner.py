@@ -1,8 +1,14 @@
 """Running plugins' keyword, event and action handlers with an `IncidentContext`.
 
-Each delivery runs its handlers once (a repeat finds its key taken and only makes sure what the
-first run queued is moving); if the replica dies mid-way, a later delivery runs them again, and
-what they say, react or change through `ctx` is still shown once (see `IncidentContext.say`).
+Each delivery runs its handlers once: a repeat finds its key taken and only makes sure what the
+first run queued is moving. What a handler says, reacts or changes through `ctx` is durable.
+
+- A button click (`@action_handler`) is someone asking for something: if the replica dies while
+  its handler runs, a redelivery runs it again once the lease has run out (at least once), and
+  what it already said through `ctx` is recognised and not said twice.
+- Keyword and event handlers answer the channel's chatter, thousands of messages an hour: they
+  run at most once (the key is taken before they run), so a replica dying mid-way skips the rest
+  of that one answer rather than making every message cost more.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ class ExtensionRunner:
             (keyword.handler, self._context(incident, event, f"{key}#{n}", text=text, keyword=found))
             for n, (keyword, found) in enumerate(matches)
         ]
-        await self._once(key, incident, contexts)
+        await self._at_most_once(key, contexts)
 
     async def event(
         self, event: dict[str, Any], incident: Incident | None = None, event_id: str | None = None
@@ -74,7 +80,7 @@ class ExtensionRunner:
             (handler, self._context(incident, event, f"{key}#{n}", event_payload=event))
             for n, handler in enumerate(handlers)
         ]
-        await self._once(key, incident, contexts)
+        await self._at_most_once(key, contexts)
 
     async def action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A plugin's button, run once per click (a click is known by its action_ts)."""
@@ -91,9 +97,17 @@ class ExtensionRunner:
             key=key,
             response_url=body.get("response_url"),
         )
-        await self._once(key, incident, [(handler, ctx)])
+        await self._at_least_once(key, incident, [(handler, ctx)])
 
-    async def _once(self, key: str, incident: Incident, runs: list[tuple[Any, IncidentContext]]) -> None:
+    async def _at_most_once(self, key: str, runs: list[tuple[Any, IncidentContext]]) -> None:
+        if not await self._deliveries.claim(key):
+            return
+        for handler, ctx in runs:
+            await self._call(handler, ctx)
+
+    async def _at_least_once(
+        self, key: str, incident: Incident, runs: list[tuple[Any, IncidentContext]]
+    ) -> None:
         if not await self._deliveries.start(key):
             await self._toolkit.runner.resume(incident.id)
             return
