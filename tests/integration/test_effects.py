@@ -241,6 +241,7 @@ async def test_an_effect_with_a_key_is_queued_once(db: Database) -> None:
     first, created = await world.effects.queue_once(incident, spec)
     again, created_again = await world.effects.queue_once(incident, spec)
     assert created and not created_again and first.id == again.id
+    await idle(world)
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

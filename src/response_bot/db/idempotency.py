@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import String, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from response_bot.db.base import Base, UTCDateTime, utcnow
@@ -35,7 +35,7 @@ class HandledDelivery(Base):
     running_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-def _insert(session: AsyncSession) -> type[postgresql.Insert] | type[sqlite.Insert]:
+def _insert(session: AsyncSession | AsyncConnection) -> type[postgresql.Insert] | type[sqlite.Insert]:
     return postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert  # type: ignore[return-value]
 
 
@@ -59,13 +59,15 @@ class Deliveries:
         self._clock = clock
 
     async def claim(self, key: str) -> bool:
-        async with self._db.transaction() as session:
-            return await claim(session, key)
+        async with self._db.statement() as connection:
+            statement = _insert(connection)(HandledDelivery).values(key=key[:KEY_LENGTH], handled_at=utcnow())
+            result = await connection.execute(statement.on_conflict_do_nothing())
+            return bool(result.rowcount)
 
     async def start(self, key: str) -> bool:
         """True: run the handler for this delivery. False: it ran, or is running on a live replica."""
         now = self._clock()
-        async with self._db.transaction() as session:
+        async with self._db.statement() as session:
             insert = _insert(session)(HandledDelivery).values(
                 key=key[:KEY_LENGTH], handled_at=now, running_until=now + self._lease
             )
@@ -78,7 +80,7 @@ class Deliveries:
             return (await session.execute(statement)).first() is not None
 
     async def finish(self, key: str) -> None:
-        async with self._db.transaction() as session:
+        async with self._db.statement() as session:
             await session.execute(
                 update(HandledDelivery)
                 .where(HandledDelivery.key == key[:KEY_LENGTH])

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from response_bot.db.engine import dialect_name
@@ -76,6 +76,21 @@ _DONE = (
     .where(_HELD)
     .values(status=EffectStatus.DONE, locked_by=None, lease_until=None, done_at=bindparam("now"))
 )
+_DONE_ONE_WITH_RESULT = (
+    update(TABLE)
+    .where(
+        TABLE.c.id == bindparam("effect_id"),
+        TABLE.c.locked_by == bindparam("replica"),
+        TABLE.c.status == EffectStatus.SENDING,
+    )
+    .values(
+        status=EffectStatus.DONE,
+        locked_by=None,
+        lease_until=None,
+        done_at=bindparam("now"),
+        result=bindparam("outcome"),
+    )
+)
 _DONE_WITH_RESULT = (
     update(TABLE)
     .where(_HELD)
@@ -84,21 +99,21 @@ _DONE_WITH_RESULT = (
         locked_by=None,
         lease_until=None,
         done_at=bindparam("now"),
-        result=bindparam("result"),
+        result=bindparam("outcome"),
     )
 )
 
 
-async def add_once(session: AsyncSession, row: dict[str, Any]) -> tuple[Effect, bool]:
+async def add_once(connection: AsyncConnection, row: dict[str, Any]) -> tuple[Effect, bool]:
     """Insert a row unless its `dedupe_key` exists; returns the row and whether it is new."""
-    created = (await session.execute(_ADD_ONCE[dialect_name(session)], row)).first()
+    created = (await connection.execute(_ADD_ONCE[dialect_name(connection)], row)).first()
     if created is not None:
         return Effect(**created._mapping), True
-    existing = await session.scalar(
-        select(Effect).where(Effect.dedupe_key == row["dedupe_key"]).execution_options(populate_existing=True)
-    )
+    existing = (
+        await connection.execute(select(*TABLE.c).where(TABLE.c.dedupe_key == row["dedupe_key"]))
+    ).first()
     assert existing is not None
-    return existing, False
+    return Effect(**existing._mapping), False
 
 
 async def exists_key(session: AsyncSession, dedupe_key: str) -> bool:
@@ -203,7 +218,7 @@ async def claim_next(
 
 
 async def done(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     ids: Sequence[int],
     replica: str,
     now: datetime,
@@ -214,8 +229,20 @@ async def done(
     if result is None:
         outcome = await session.execute(_DONE, params)
     else:
-        outcome = await session.execute(_DONE_WITH_RESULT, {**params, "result": result})
+        outcome = await session.execute(_DONE_WITH_RESULT, {**params, "outcome": result})
     return int(outcome.rowcount)  # type: ignore[attr-defined]
+
+
+async def done_each(
+    session: AsyncSession | AsyncConnection,
+    rows: Sequence[tuple[Effect, dict[str, Any]]],
+    replica: str,
+    now: datetime,
+) -> None:
+    """Mark held rows done, each with its own result, in one round trip (fenced like `done`)."""
+    params = [{"effect_id": e.id, "replica": replica, "now": now, "outcome": result} for e, result in rows]
+    # One row (the usual case) is a plain statement; several go as one batch.
+    await session.execute(_DONE_ONE_WITH_RESULT, params[0] if len(params) == 1 else params)
 
 
 async def finish(session: AsyncSession, ids: Sequence[int], replica: str, **values: Any) -> int:
@@ -257,16 +284,6 @@ async def release_all(session: AsyncSession, replica: str, now: datetime) -> int
         .values(status=EffectStatus.PENDING, locked_by=None, lease_until=None, due_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def of_origin(session: AsyncSession, origin_key: str) -> list[Effect]:
-    rows = await session.scalars(
-        select(Effect)
-        .where(Effect.origin_key == origin_key)
-        .order_by(Effect.id)
-        .execution_options(populate_existing=True)
-    )
-    return list(rows.all())
 
 
 async def unfinished(session: AsyncSession, created_before: datetime, limit: int = 200) -> list[Effect]:

@@ -9,6 +9,7 @@ crash in between costs a repeat, which every effect is safe to make (it looks be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -25,6 +26,10 @@ from response_bot.incidents.models import Incident
 
 log = logging.getLogger(__name__)
 FINISHED = (EffectStatus.DONE, EffectStatus.FAILED)
+# Effects done with nothing else to record are written down together a moment later: under load,
+# one transaction for many. Until then they count as this replica's busy work, not orphans, and a
+# crash in between costs a repeat after the lease, which looks before it repeats.
+RECORD_AFTER = 0.02
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,9 @@ class EffectRunner:
         self._deferred: set[int] = set()
         # Effects this replica holds and is about to perform, or performing: not orphans.
         self._busy: set[int] = set()
+        self._to_record: list[tuple[Effect, dict[str, Any] | None]] = []
+        self._recording: asyncio.Task[None] | None = None
+        self._record_now = asyncio.Event()
         self._stopping = False
         effects.when_held(self.start)
 
@@ -106,8 +114,10 @@ class EffectRunner:
 
     @property
     def busy(self) -> bool:
-        """Whether effects stored here are being performed right now."""
-        return bool(self._tasks)
+        """Whether effects stored here are being performed, or their being done written down."""
+        return bool(self._tasks or self._to_record) or (
+            self._recording is not None and not self._recording.done()
+        )
 
     def _settle(self, effects: Iterable[Effect]) -> None:
         """Tell whoever waits that these effects are finished."""
@@ -172,10 +182,18 @@ class EffectRunner:
         """One pass of the dispatcher: take the head of each lane that is due, and work down the lane."""
         if self._stopping:
             return 0
+        await self.written_down()  # so each lane's head is what the database says it is
         heads = await self._effects.claim_heads(batch)
         if heads:
             await asyncio.gather(*(self._drain_from(head) for head in heads))
+            await self.written_down()
         return len(heads)
+
+    async def written_down(self) -> None:
+        """Record now every effect done here so far, and wait until it is."""
+        while self._recording is not None and not self._recording.done():
+            self._record_now.set()
+            await asyncio.wait({self._recording})
 
     async def resume(self, incident_id: int) -> None:
         """Make sure the incident's lane is moving: do what is due in it now, if nobody else is."""
@@ -200,6 +218,7 @@ class EffectRunner:
     async def _drain(self, incident_id: int) -> None:
         """Take the lane's next effect while there is one due (the caller holds the lane's lock)."""
         while not self._stopping:
+            await self.written_down()  # the lane's head may be one done a moment ago, not yet recorded
             effect = await self._effects.claim_next(incident_id, busy=self._busy)
             if effect is None:
                 self._deferred.discard(incident_id)
@@ -248,7 +267,7 @@ class EffectRunner:
             else:
                 unrecorded.append(effect)
         if unrecorded:
-            await self._effects.done(unrecorded)
+            self._record_soon(unrecorded)
             self._mark(unrecorded, EffectStatus.DONE)
         return True
 
@@ -262,7 +281,8 @@ class EffectRunner:
             if await self._effects.headline_posted(effect, *outcome.headline, also=unrecorded):
                 incident.headline_channel_id, incident.headline_ts = outcome.headline
         elif outcome.result is not None:
-            await self._effects.done_with_result(effect, outcome.result, also=unrecorded)
+            self._record_soon(unrecorded)
+            self._record_soon([effect], outcome.result)
         else:
             return incident  # recorded with the next batch
         effect.result = outcome.result or (
@@ -274,6 +294,28 @@ class EffectRunner:
         )
         self._mark([*unrecorded, effect], EffectStatus.DONE)
         return incident
+
+    def _record_soon(self, effects: Sequence[Effect], result: dict[str, Any] | None = None) -> None:
+        for effect in effects:
+            self._to_record.append((effect, result))
+            self._busy.add(effect.id)
+        if effects and (self._recording is None or self._recording.done()):
+            self._recording = asyncio.create_task(self._write_down())
+
+    async def _write_down(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._record_now.wait(), RECORD_AFTER)
+        self._record_now.clear()
+        while self._to_record:
+            batch, self._to_record = self._to_record, []
+            try:
+                await self._effects.done_many(batch)
+            except StorageUnavailable:
+                log.warning("%d effects done but not recorded (the database went away)", len(batch))
+            except Exception:
+                log.exception("recording %d effects as done failed", len(batch))
+            finally:
+                self._busy.difference_update(effect.id for effect, _ in batch)
 
     def _mark(self, effects: Iterable[Effect], status: EffectStatus) -> None:
         done = list(effects)
@@ -290,6 +332,17 @@ class EffectRunner:
         await self._effects.retry(effect, after, retry.reason)
         effect.status, effect.last_error = EffectStatus.PENDING, retry.reason
         self._wake_at(self._clock() + after)
+        # This replica knows when its turn comes again: take the lane up then (the dispatcher of
+        # any replica would too, at its next tick after that).
+        loop = asyncio.get_running_loop()
+        loop.call_later(after.total_seconds(), self._resume_later, effect.incident_id)
+
+    def _resume_later(self, incident_id: int) -> None:
+        if self._stopping:
+            return
+        task = asyncio.create_task(self.resume(incident_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # --- shutting down ---------------------------------------------------------------------
 
@@ -302,6 +355,8 @@ class EffectRunner:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=1)
+        if self._recording is not None:
+            await asyncio.wait({self._recording}, timeout=2)
 
     async def release(self) -> None:
         """Hand back whatever this replica still holds, for another replica to take at once."""

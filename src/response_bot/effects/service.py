@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database, after_commit
@@ -132,24 +132,19 @@ class Effects:
         origin_key: str | None = None,
         snapshot: Incident | None = None,
     ) -> tuple[Effect, bool]:
-        """One effect with a `dedupe_key`, in its own transaction; (the row, whether it is new).
+        """One effect with a `dedupe_key`, on its own; (the row, whether it is new).
 
-        For a plugin's message or reaction, which need nothing of the incident but its channel.
+        For a plugin's message or reaction: they need nothing of the incident but its channel, and
+        their order among the incident's other effects is this replica's (they are held and done
+        here at once, after what this replica is doing for the incident) rather than the lane's.
         """
         assert spec.dedupe_key is not None
-        async with self._db.transaction() as session:
-            now = self._clock()
-            lane = await repository.lane(session, incident_id, self.replica, now)
-            hold = lane is not Lane.BUSY
-            effect, created = await repository.add_once(
-                session, self._row(incident_id, spec, origin_key, now, hold=hold)
-            )
-            # What these effects need of the incident (its channel) can't change behind them.
-            if created and hold:
-                after_commit(session, lambda: self._announce_held([effect], snapshot))
-            elif created:
-                after_commit(session, self._announce_waiting)
-            return effect, created
+        async with self._db.statement() as connection:
+            row = self._row(incident_id, spec, origin_key, self._clock(), hold=True)
+            effect, created = await repository.add_once(connection, row)
+        if created:
+            self._announce_held([effect], snapshot)
+        return effect, created
 
     def _row(
         self, incident_id: int, spec: Spec, origin_key: str | None, now: datetime, *, hold: bool
@@ -181,10 +176,6 @@ class Effects:
                 session, incident_id, self.replica, self._clock(), self.lease, busy=busy
             )
 
-    async def of_origin(self, origin_key: str) -> list[Effect]:
-        async with self._db.transaction() as session:
-            return await repository.of_origin(session, origin_key)
-
     async def by_key(self, dedupe_key: str) -> Effect | None:
         async with self._db.transaction() as session:
             return await session.scalar(
@@ -198,11 +189,14 @@ class Effects:
     async def done(self, effects: Sequence[Effect]) -> None:
         if not effects:
             return
-        async with self._db.transaction() as session:
-            await self._done(session, effects)
+        async with self._db.statement() as connection:
+            await self._done(connection, effects)
 
     async def _done(
-        self, session: AsyncSession, effects: Sequence[Effect], result: dict[str, Any] | None = None
+        self,
+        session: AsyncSession | AsyncConnection,
+        effects: Sequence[Effect],
+        result: dict[str, Any] | None = None,
     ) -> bool:
         ids = [e.id for e in effects]
         if not ids:
@@ -211,6 +205,15 @@ class Effects:
         if owned < len(ids):
             log.warning("effects %s were taken over by another replica; not recording them as done", ids)
         return owned == len(ids)
+
+    async def done_many(self, effects: Sequence[tuple[Effect, dict[str, Any] | None]]) -> None:
+        """Record many effects as done in one transaction, each with its result (if it has one)."""
+        plain = [effect for effect, result in effects if result is None]
+        with_result = [(effect, result) for effect, result in effects if result is not None]
+        async with self._db.statement() as connection:  # each statement stands on its own
+            await self._done(connection, plain)
+            if with_result:
+                await repository.done_each(connection, with_result, self.replica, self._clock())
 
     async def done_with_result(
         self, effect: Effect, result: dict[str, Any], also: Sequence[Effect] = ()

@@ -148,15 +148,15 @@ class IncidentService:
     # --- reading ------------------------------------------------------------------------------
 
     async def get(self, incident_id: int) -> Incident:
-        async with self._db.transaction() as session:
+        async with self._db.read() as session:
             return await repository.get(session, incident_id)
 
     async def by_channel(self, channel_id: str) -> Incident | None:
-        async with self._db.transaction() as session:
+        async with self._db.read() as session:
             return await repository.by_channel(session, channel_id)
 
     async def open_incidents(self, limit: int = 50) -> list[Incident]:
-        async with self._db.transaction() as session:
+        async with self._db.read() as session:
             return await repository.open_incidents(session, limit)
 
     # --- declaring ------------------------------------------------------------------------------
