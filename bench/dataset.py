@@ -47,6 +47,9 @@ async def fill(dsn: str, count: int, *, entries_each: int = 6, seed: int = 7) ->
                     resolved,
                     resolved or started,
                     False,
+                    # Announced long ago, like any real incident (or the sweep would announce it now).
+                    "CBENCHHEAD",
+                    f"{started.timestamp():.6f}",
                 )
             )
             for e in range(entries_each):
@@ -77,6 +80,8 @@ async def fill(dsn: str, count: int, *, entries_each: int = 6, seed: int = 7) ->
                 "resolved_at",
                 "updated_at",
                 "private",
+                "headline_channel_id",
+                "headline_ts",
             ],
         )
         await connection.copy_records_to_table(
