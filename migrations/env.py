@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from response_bot.db.engine import create_engine
-from response_bot.db.models import metadata
+from response_bot.schema import metadata
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logging", True):

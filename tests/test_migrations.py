@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from response_bot.db import migrate
 from response_bot.db.engine import create_engine
-from response_bot.db.models import metadata
+from response_bot.schema import metadata
 from tests.support.databases import (
     ADMIN_DSN,
     create_postgres_database,

@@ -24,7 +24,8 @@ from response_bot.extensions.hooks import (
     recurring_notification,
     single_notification,
 )
-from response_bot.incidents.models import Incident, Severity, Status, format_duration
+from response_bot.incidents.enums import Severity, Status, format_duration
+from response_bot.incidents.models import Incident
 from response_bot.slack.blocks import text as blocks
 from response_bot.slack.blocks.text import escape
 from response_bot.slack.metadata import IncidentRef

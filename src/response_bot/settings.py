@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from response_bot.crypto import parse_keys
 from response_bot.errors import UserError
-from response_bot.incidents.models import Severity
+from response_bot.incidents.enums import Severity
 from response_bot.notifications.timing import WorkingHours, parse_cadence, parse_duration
 
 README_HINT = "see README.md, 'Configuration'"

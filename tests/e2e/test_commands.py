@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from response_bot.followups.models import FollowUp
-from response_bot.incidents.models import Incident, Severity, Status
+from response_bot.incidents.enums import Severity, Status
+from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry
 from tests.conftest import People
 from tests.e2e.flows import Declared, button_ids, declare, field_text

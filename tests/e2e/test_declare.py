@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from response_bot.incidents.models import Incident, Severity, Status
+from response_bot.incidents.enums import Severity, Status
+from response_bot.incidents.models import Incident
 from tests.conftest import People
 from tests.fakeslack import ClientRefused, FakeSlack
 from tests.support.bot import RunningBot

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from response_bot import crashpoints
 from response_bot.effects.models import DECLARATION, Effect, EffectKind, EffectStatus
-from response_bot.incidents.models import Incident, Status
+from response_bot.incidents.enums import Status
+from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry
 from tests.conftest import People, StartBot
 from tests.e2e.flows import declare, field_text, is_headline

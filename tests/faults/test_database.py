@@ -9,7 +9,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from response_bot.incidents.models import Incident, Severity
+from response_bot.incidents.enums import Severity
+from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry
 from tests.conftest import People
 from tests.e2e.flows import declare

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from response_bot.db.engine import Database
-from response_bot.incidents.models import Incident, Severity, Status
+from response_bot.incidents.enums import Severity, Status
+from response_bot.incidents.models import Incident
 from tests.conftest import People
 from tests.e2e.flows import declare
 from tests.fakeslack import BOT_USER_ID, FakeSlack

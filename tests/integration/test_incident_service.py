@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from response_bot.db.engine import Database
-from response_bot.errors import StorageUnavailable
+from response_bot.db.errors import StorageError
+from response_bot.incidents.enums import Severity, Status
 from response_bot.incidents.errors import IncidentClosed, IncidentNotFound
 from response_bot.incidents.fields import IncidentFields
-from response_bot.incidents.models import Incident, Severity, Status
+from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
 from response_bot.users.models import User, UserRef
 from tests.support.databases import PostgresTemplate
@@ -89,7 +90,7 @@ async def test_unknown_incidents_are_a_clear_error(db: Database) -> None:
 async def test_an_unreachable_database_is_storage_unavailable_within_the_timeout(
     postgres_template: PostgresTemplate,
 ) -> None:
-    """A cut connection becomes StorageUnavailable quickly, not a hang or a raw driver error."""
+    """A cut connection becomes StorageError quickly, not a hang or a raw driver error."""
     await postgres_template.reset()
     proxy = await TcpProxy("127.0.0.1", 5432).start()
     db = Database(postgres_template.url.replace(":5432", f":{proxy.port}"), timeout=1.0)
@@ -99,7 +100,7 @@ async def test_an_unreachable_database_is_storage_unavailable_within_the_timeout
         await proxy.cut()
         loop = asyncio.get_running_loop()
         started = loop.time()
-        with pytest.raises(StorageUnavailable):
+        with pytest.raises(StorageError):
             await service.declare(IncidentFields("During"), ALICE)
         assert loop.time() - started < 2.5
         proxy.restore()

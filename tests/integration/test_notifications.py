@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from response_bot.db.engine import Database
 from response_bot.incidents import repository as incident_rows
+from response_bot.incidents.enums import Severity
 from response_bot.incidents.fields import IncidentFields
-from response_bot.incidents.models import Severity
 from response_bot.incidents.service import IncidentService
 from response_bot.notifications import repository as outbox
 from response_bot.notifications.models import Delivery, Notification
@@ -297,7 +297,7 @@ async def test_two_dispatchers_on_postgres_send_each_notification_exactly_once(
         two = await build(second_db, single, replica="second", batch=7)
         one.recorder.delay = two.recorder.delay = 0.001
         incident_id = await one.declare("Many reminders")
-        async with first_db.transaction() as session:
+        async with first_db.transaction(timeout=30) as session:  # set-up: 600 statements
             for n in range(1, 301):
                 await outbox.schedule(session, incident_id, "ping", n, START)
         for world in (one, two):

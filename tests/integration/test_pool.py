@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from response_bot.db import engine as engine_module
 from response_bot.db.engine import Database
-from response_bot.errors import StorageUnavailable
+from response_bot.db.errors import StorageError
 from tests.support.databases import ADMIN_DSN, postgres_url
 
 
@@ -47,7 +47,7 @@ async def test_a_connection_used_a_moment_ago_is_not_pinged_and_one_failure_clea
     try:
         first = await backend_pid(db)
         await kill(first)
-        with pytest.raises(StorageUnavailable):  # the trade: this one transaction is told to retry
+        with pytest.raises(StorageError):  # the trade: this one transaction is told to retry
             await backend_pid(db)
         assert await backend_pid(db) != first  # and the next one works on a fresh connection
     finally:

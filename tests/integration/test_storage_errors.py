@@ -15,12 +15,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database
+from response_bot.db.errors import CommitUncertain, StorageError
 from response_bot.db.idempotency import HandledDelivery
 from response_bot.db.unavailable import is_unavailable
-from response_bot.errors import CommitUncertain, StorageUnavailable
+from response_bot.incidents.enums import Severity
 from response_bot.incidents.fields import IncidentFields
-from response_bot.incidents.models import Incident, Severity
+from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
+from response_bot.slack.errors import describe
 from response_bot.users.models import UserRef
 from tests.support.databases import (
     ADMIN_DSN,
@@ -74,11 +76,11 @@ async def test_a_server_shutting_down_is_try_again_even_on_a_new_connections_fir
             await (await asyncpg.connect(dsn(cluster))).close()
         db = Database(cluster.url)  # a fresh pool: the first statement opens a connection
         try:
-            with pytest.raises(StorageUnavailable) as raised:
+            with pytest.raises(StorageError) as raised:
                 await write(db)
             assert not isinstance(raised.value, CommitUncertain)
             assert is_unavailable(raised.value.__cause__)  # type: ignore[arg-type]
-            with pytest.raises(StorageUnavailable):
+            with pytest.raises(StorageError):
                 await IncidentService(db).declare(IncidentFields("Disk full"), ALICE)
         finally:
             await db.dispose()
@@ -97,7 +99,7 @@ async def test_a_session_ended_by_the_administrator_is_try_again_then_the_pool_r
         admin = await asyncpg.connect(dsn(cluster))
         await admin.execute("SELECT pg_terminate_backend($1)", pid)
         await admin.close()
-        with pytest.raises(StorageUnavailable):
+        with pytest.raises(StorageError):
             await write(db)  # the same pooled connection, used at once (no ping): the statement fails
         await write(db)  # a new connection: fine
     finally:
@@ -111,7 +113,7 @@ async def test_too_many_connections_is_try_again(cluster: PrivateCluster) -> Non
     first = await asyncpg.connect(dsn(cluster, "crowded"))
     db = Database(cluster.url.replace("postgres@", "crowded@"))
     try:
-        with pytest.raises(StorageUnavailable):
+        with pytest.raises(StorageError):
             await write(db)
     finally:
         await db.dispose()
@@ -128,7 +130,7 @@ async def test_a_read_only_database_after_a_failover_is_try_again() -> None:
         await admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
         db = Database(postgres_url(ADMIN_DSN, name))
         try:
-            with pytest.raises(StorageUnavailable):
+            with pytest.raises(StorageError):
                 await write(db)
         finally:
             await db.dispose()
@@ -143,7 +145,7 @@ async def test_a_refused_connection_and_an_empty_pool_are_try_again_within_the_t
     db = Database(cluster.url, timeout=0.5)
     held = [await db.engine.connect() for _ in range(20)]  # every pooled and overflow connection
     try:
-        with pytest.raises(StorageUnavailable):
+        with pytest.raises(StorageError):
             await write(db)  # the pool has nothing to lend in time
     finally:
         for connection in held:
@@ -151,7 +153,7 @@ async def test_a_refused_connection_and_an_empty_pool_are_try_again_within_the_t
     await cluster.stop_async()
     try:
         await db.dispose()
-        with pytest.raises(StorageUnavailable):
+        with pytest.raises(StorageError):
             await write(db)  # nothing listening
     finally:
         await cluster.start_async()
@@ -171,7 +173,7 @@ async def test_bugs_are_not_outages(db: Database) -> None:
 
     with pytest.raises(DBAPIError) as typed:  # SQLite calls a syntax error "operational"
         await typo()
-    assert not isinstance(typed.value, StorageUnavailable) and not is_unavailable(typed.value)
+    assert not isinstance(typed.value, StorageError) and not is_unavailable(typed.value)
     with pytest.raises(IntegrityError) as duplicate:
         await twice()
     assert not is_unavailable(duplicate.value)
@@ -223,7 +225,7 @@ async def test_a_change_whose_commit_never_arrived_is_reported_as_not_stored(
     incidents = IncidentService(db)
     incident = (await incidents.declare(IncidentFields("Disk full"), ALICE)).incident
     lose_at_commit(db, proxy, "up")
-    with pytest.raises(StorageUnavailable) as raised:
+    with pytest.raises(StorageError) as raised:
         await incidents.set_severity(incident.id, Severity.CRITICAL, actor=ALICE, key="cmd:C1:2.0")
     assert not isinstance(raised.value, CommitUncertain)  # it looked: nothing was stored
     assert (await incidents.get(incident.id)).severity is None
@@ -259,5 +261,6 @@ async def test_when_the_database_cannot_even_say_the_person_is_told_it_may_be_st
     event.listen(db.engine.sync_engine, "commit", gone)
     with pytest.raises(CommitUncertain) as raised:
         await incidents.set_severity(incident.id, Severity.CRITICAL, actor=ALICE, key="cmd:C1:3.0")
-    assert "can't tell" in raised.value.message and "won't be saved twice" in raised.value.message
+    said, reference = describe(raised.value)  # what the Slack boundary tells the person
+    assert "can't tell" in said and "won't be saved twice" in said and reference is None
     proxy.restore()

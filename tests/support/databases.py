@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from response_bot.db import migrate
 from response_bot.db.engine import Database
-from response_bot.db.models import metadata
+from response_bot.schema import metadata
 
 ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 

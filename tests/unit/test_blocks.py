@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from response_bot.incidents.models import Incident, Severity, Status
+from response_bot.incidents.enums import Severity, Status
+from response_bot.incidents.models import Incident
 from response_bot.slack.blocks import headline, modals
 from response_bot.slack.blocks.text import escape
 from response_bot.users.models import User

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from response_bot.incidents.enums import Severity, Status, format_duration
 from response_bot.incidents.errors import InvalidInput, InvalidSeverity, InvalidStatus
 from response_bot.incidents.fields import IncidentFields
-from response_bot.incidents.models import Severity, Status, format_duration
 
 
 @pytest.mark.parametrize(

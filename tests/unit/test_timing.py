@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from response_bot.incidents.enums import Severity
 from response_bot.incidents.errors import InvalidSeverity
-from response_bot.incidents.models import Severity
 from response_bot.notifications.timing import WorkingHours, parse_cadence, parse_duration
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from response_bot.api import CommandError, IncidentContext, incident_command
-from response_bot.incidents.models import Severity, Status
+from response_bot.incidents.enums import Severity, Status
 from response_bot.slack.blocks import commands as replies
 from response_bot.slack.blocks.text import readable
 from response_bot.users.models import UserRef

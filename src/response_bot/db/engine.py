@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from response_bot.db.errors import CommitUncertain, StorageError
 from response_bot.db.unavailable import is_unavailable
-from response_bot.errors import CommitUncertain, StorageUnavailable
 
 log = logging.getLogger(__name__)
 AFTER_COMMIT = "response_after_commit"
@@ -50,7 +50,7 @@ class Database:
         """One unit of work: commits on success, rolls back on any exception.
 
         A database that cannot answer now (down, restarting, failing over, out of connections, or
-        slower than `timeout`) becomes `StorageUnavailable`, so a listener can tell the person to
+        slower than `timeout`) becomes `StorageError`, so a listener can tell the person to
         try again while Slack's 3-second window is still open; if it went away during COMMIT itself
         the change may be stored, and that is `CommitUncertain`. Callbacks registered with
         `after_commit` run once the commit is known to have happened.
@@ -72,7 +72,7 @@ class Database:
                 # Stored; only returning the connection failed. Nobody must be told to retry.
                 log.warning("after a commit: %s", error)
             elif is_unavailable(error):
-                raise (CommitUncertain() if stage == "commit" else StorageUnavailable()) from error
+                raise (CommitUncertain() if stage == "commit" else StorageError()) from error
             else:
                 raise
         assert session is not None
@@ -93,7 +93,7 @@ class Database:
             raise
         except BaseException as error:
             if is_unavailable(error):
-                raise StorageUnavailable() from error
+                raise StorageError() from error
             raise
 
     @asynccontextmanager
@@ -106,7 +106,7 @@ class Database:
             raise
         except BaseException as error:
             if is_unavailable(error):
-                raise StorageUnavailable() from error
+                raise StorageError() from error
             raise
 
     async def ping(self, timeout: float = 2.0) -> bool:

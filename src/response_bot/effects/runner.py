@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 from response_bot import crashpoints
 from response_bot.db.base import utcnow
+from response_bot.db.errors import StorageError
 from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.service import Effects
-from response_bot.errors import StorageUnavailable
 from response_bot.incidents.models import Incident
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class EffectRunner:
                     return
                 # Effects another replica queued behind these are its dispatcher's to take up.
                 await self._run(lane, snapshot)
-        except StorageUnavailable:
+        except StorageError:
             log.warning("incident %s: the database went away; its effects are finished later", incident_id)
         except Exception:
             log.exception("incident %s: performing its effects failed", incident_id)
@@ -200,7 +200,7 @@ class EffectRunner:
         try:
             async with self._lock(incident_id):
                 await self._drain(incident_id)
-        except StorageUnavailable:
+        except StorageError:
             log.warning("incident %s: the database went away; its effects are finished later", incident_id)
 
     async def _drain_from(self, head: Effect) -> None:
@@ -210,7 +210,7 @@ class EffectRunner:
                 self._deferred.discard(incident_id)
                 if await self._run([head], None):
                     await self._drain(incident_id)
-        except StorageUnavailable:
+        except StorageError:
             log.warning("effects of incident %s: the database went away; trying again later", incident_id)
         except Exception:
             log.exception("effects of incident %s: unexpected error", incident_id)
@@ -253,7 +253,7 @@ class EffectRunner:
                 effect.status, effect.last_error = EffectStatus.FAILED, f"not sent: {refused}"
                 self._settle([effect])
                 continue
-            except StorageUnavailable:
+            except StorageError:
                 raise
             except Exception as error:  # a bug: don't block the lane behind it
                 log.exception("effect %s (%s) failed unexpectedly", effect.id, effect.kind)
@@ -310,7 +310,7 @@ class EffectRunner:
             batch, self._to_record = self._to_record, []
             try:
                 await self._effects.done_many(batch)
-            except StorageUnavailable:
+            except StorageError:
                 log.warning("%d effects done but not recorded (the database went away)", len(batch))
             except Exception:
                 log.exception("recording %d effects as done failed", len(batch))
@@ -362,7 +362,7 @@ class EffectRunner:
         """Hand back whatever this replica still holds, for another replica to take at once."""
         try:
             released = await self._effects.release()
-        except StorageUnavailable:
+        except StorageError:
             return  # the leases run out by themselves
         if released:
             log.info("handed %d effects back for another replica to finish", released)

@@ -30,18 +30,13 @@ class InvalidInput(IncidentError):
 
 
 class InvalidSeverity(IncidentError):
-    def __init__(self, text: str) -> None:
-        from response_bot.incidents.models import Severity
-
-        super().__init__(f"'{_shown(text)}' isn't a severity. Use {Severity.accepted()}.")
+    def __init__(self, text: str, accepted: str) -> None:
+        super().__init__(f"'{_shown(text)}' isn't a severity. Use {accepted}.")
 
 
 class InvalidStatus(IncidentError):
-    def __init__(self, text: str) -> None:
-        from response_bot.incidents.models import Status
-
-        names = ", ".join(s.value for s in Status.settable())
-        super().__init__(f"'{_shown(text)}' isn't a status. Use one of: {names}.")
+    def __init__(self, text: str, settable: list[str]) -> None:
+        super().__init__(f"'{_shown(text)}' isn't a status. Use one of: {', '.join(settable)}.")
 
 
 class IncidentClosed(IncidentError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from response_bot.incidents.enums import Severity
 from response_bot.incidents.errors import InvalidInput
-from response_bot.incidents.models import Severity
 from response_bot.users.models import UserRef
 
 TITLE_MAX = 150

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from response_bot.incidents.models import Severity, Status
+from response_bot.incidents.enums import Severity, Status
 from response_bot.text import as_markup
 
 

@@ -11,12 +11,11 @@ from sqlalchemy.orm import selectinload
 from response_bot.db.engine import Database
 from response_bot.followups.models import FollowUp
 from response_bot.incidents import repository
-from response_bot.incidents.models import Incident, Severity, Status
+from response_bot.incidents.enums import CLOSED, Severity, Status
+from response_bot.incidents.models import Incident
 from response_bot.timeline import repository as timeline
 from response_bot.timeline.models import EntryKind, TimelineEntry
 from response_bot.users.models import User
-
-CLOSED = (Status.RESOLVED, Status.REPORTED)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from response_bot.incidents.enums import CLOSED
 from response_bot.incidents.errors import IncidentNotFound
-from response_bot.incidents.models import Incident, IncidentRole, Status
+from response_bot.incidents.models import Incident, IncidentRole
 from response_bot.timeline import repository as timeline
 from response_bot.timeline.models import EntryKind
 
@@ -57,7 +58,7 @@ async def by_channel(session: AsyncSession, channel_id: str) -> Incident | None:
 async def open_incidents(session: AsyncSession, limit: int = 50) -> list[Incident]:
     statement = (
         with_people()
-        .where(Incident.status.not_in([Status.RESOLVED, Status.REPORTED]))
+        .where(Incident.status.not_in(CLOSED))
         .order_by(Incident.severity.asc().nulls_last(), Incident.declared_at.desc())
         .limit(limit)
     )

@@ -20,16 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from response_bot.db import idempotency
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database
+from response_bot.db.errors import CommitUncertain, StorageError
 from response_bot.effects import repository as effect_repository
 from response_bot.effects.models import Effect, EffectKind
 from response_bot.effects.service import Effects, Spec
-from response_bot.errors import CommitUncertain, StorageUnavailable
 from response_bot.followups.models import FollowUp
 from response_bot.incidents import announcements, history, repository
 from response_bot.incidents.announcements import Confirmation
+from response_bot.incidents.enums import CLOSED, Severity, Status
 from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput, UnknownRole
 from response_bot.incidents.fields import IncidentFields, validated_text
-from response_bot.incidents.models import Incident, IncidentRole, PendingEdit, Severity, Status
+from response_bot.incidents.models import Incident, IncidentRole, PendingEdit
 from response_bot.timeline import repository as timeline
 from response_bot.timeline.models import EntryKind
 from response_bot.users import repository as users
@@ -217,7 +218,7 @@ class IncidentService:
         except CommitUncertain:
             existing = await self._declared_with(declare_key) if declare_key else None
             if existing is None:
-                raise StorageUnavailable() from None  # looked, and it wasn't stored
+                raise StorageError() from None  # looked, and it wasn't stored
             return Declaration(existing, created=False)
 
     async def _declared_with(self, declare_key: str | None) -> Incident | None:
@@ -227,7 +228,7 @@ class IncidentService:
         try:
             async with self._db.transaction() as session:
                 return await repository.by_declare_key(session, declare_key)
-        except StorageUnavailable:
+        except StorageError:
             raise CommitUncertain() from None
 
     # --- changing -------------------------------------------------------------------------------
@@ -261,16 +262,16 @@ class IncidentService:
     async def _ensure_handled(self, key: str) -> None:
         """After an uncertain commit: return if the change made under `key` was stored after all.
 
-        `StorageUnavailable` if it was not (so the person may truly be told nothing changed);
+        `StorageError` if it was not (so the person may truly be told nothing changed);
         `CommitUncertain` again if the database still can't say.
         """
         try:
             async with self._db.transaction() as session:
                 stored = await idempotency.exists(session, key)
-        except StorageUnavailable:
+        except StorageError:
             raise CommitUncertain() from None
         if not stored:
-            raise StorageUnavailable()
+            raise StorageError()
 
     async def _change_once(
         self,
@@ -600,7 +601,7 @@ class IncidentService:
                 Incident.headline_ts.is_(None),
                 ~announced.exists(),
                 or_(
-                    Incident.status.not_in([Status.RESOLVED, Status.REPORTED]),
+                    Incident.status.not_in(CLOSED),
                     Incident.declared_at > now - REPAIR_WINDOW,
                 ),
             )

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from response_bot.incidents.models import Incident, Severity
+from response_bot.incidents.enums import Severity
+from response_bot.incidents.models import Incident
 from response_bot.notifications.timing import WorkingHours
 
 LEAD = "lead"

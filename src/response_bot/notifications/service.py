@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database, after_commit
 from response_bot.incidents import repository as incidents
-from response_bot.incidents.models import Incident, Status
+from response_bot.incidents.enums import CLOSED
+from response_bot.incidents.models import Incident
 from response_bot.notifications import repository as outbox
 from response_bot.notifications.models import Delivery, Notification
 from response_bot.notifications.rules import REPORT, REPORT_PLAN, Plan
@@ -97,7 +98,7 @@ class Notifications:
                     select(Incident)
                     .where(
                         Incident.id > after,
-                        Incident.status.not_in([Status.RESOLVED, Status.REPORTED]),
+                        Incident.status.not_in(CLOSED),
                         Incident.id.not_in(scheduled),
                     )
                     .order_by(Incident.id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from response_bot.incidents.models import Severity
+from response_bot.incidents.enums import Severity
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from response_bot.db.base import utcnow
+from response_bot.db.errors import StorageError
 from response_bot.effects.runner import EffectRunner
-from response_bot.errors import StorageUnavailable
 from response_bot.notifications.rules import Rules, Verdict
 from response_bot.notifications.service import Claimed, Notifications
 from response_bot.slack.notifier import Notifier, Permanent, SendFailed
@@ -70,7 +70,7 @@ class Dispatcher:
         try:
             effects = await self._effects.dispatch(self._batch) if self._effects is not None else 0
             claimed = await self._notifications.claim(self.replica, self._lease, self._batch)
-        except StorageUnavailable:
+        except StorageError:
             log.warning("dispatcher: the database is unavailable; will try again next tick")
             return 0
         if claimed:
@@ -85,7 +85,7 @@ class Dispatcher:
         self._swept_at = now
         try:
             await self._sweep()
-        except StorageUnavailable:
+        except StorageError:
             log.warning("sweep: the database is unavailable; will try again")
         except Exception:
             log.exception("sweep failed")
@@ -140,5 +140,5 @@ class Dispatcher:
             await asyncio.wait({self._running}, timeout=timeout)
         try:
             return await self._notifications.release(self.replica)
-        except StorageUnavailable:
+        except StorageError:
             return 0

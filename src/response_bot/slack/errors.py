@@ -1,4 +1,9 @@
-"""The one place errors become messages: known ones explained, unknown ones logged with a reference."""
+"""The one place errors become messages: known ones explained, unknown ones logged with a reference.
+
+Known: a `UserError` (its own message), the database not answering (`StorageError`, said here in
+Slack's words; `CommitUncertain` honestly), and Slack's own refusals we can explain. Anything else
+is a bug: logged with a reference id that the person also sees.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,13 @@ from typing import Any
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from response_bot.db.errors import CommitUncertain, StorageError
 from response_bot.errors import UserError
+from response_bot.incidents.errors import InvalidAssignee, InvalidInput
+from response_bot.slack.forms import FIELD_BLOCKS
+from response_bot.slack.ids import Block as BlockId
 from response_bot.slack.recipients import Recipient, Replies
+from response_bot.users.errors import UnknownUser
 
 log = logging.getLogger("response_bot.errors")
 
@@ -36,10 +46,22 @@ def slack_problem(last_error: str | None) -> str:
     return reason or "Slack refused it."
 
 
+DATABASE_DOWN = (
+    "The incident database isn't answering right now, so nothing was changed. Please try again in a moment."
+)
+COMMIT_UNCERTAIN = (
+    "The incident database stopped answering just as this was being saved, so I can't tell yet "
+    "whether it was. Please try again in a moment: if it was saved, it won't be saved twice."
+)
+
+
 def describe(error: BaseException) -> tuple[str, str | None]:
     """The text to show, and a reference id when the error is unexpected (and was logged)."""
     if isinstance(error, UserError):
         return error.message, None
+    if isinstance(error, StorageError):
+        log.warning("the database is not answering: %s", error.__cause__ or error)
+        return (COMMIT_UNCERTAIN if isinstance(error, CommitUncertain) else DATABASE_DOWN), None
     if isinstance(error, SlackApiError):
         code = str(error.response.get("error", ""))
         if code in _SLACK_ERRORS:
@@ -68,19 +90,31 @@ class ErrorReporter:
         return text
 
     async def bolt_error_handler(self, error: Exception, body: dict[str, Any]) -> BoltResponse:
-        """Bolt's `@app.error`: answer the user, then ack so Slack neither retries nor shows a timeout."""
+        """Bolt's `@app.error`: answer the user, then ack so Slack neither retries nor shows a timeout.
+
+        A form's submission is answered inside the form (next to the field when we know which).
+        """
         if body.get("type") == "view_submission":
-            text, _ = describe(error)
-            block_id = _first_input_block(body.get("view") or {})
-            if block_id:
-                payload = {"response_action": "errors", "errors": {block_id: text[:300]}}
-                return BoltResponse(status=200, body=payload)
+            errors = form_errors(error, body.get("view") or {})
+            if errors:
+                return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
         await self.report(error, Recipient.from_body(body))
         return BoltResponse(status=200, body="")
 
 
-def _first_input_block(view: dict[str, Any]) -> str | None:
-    for block in view.get("blocks", []):
-        if block.get("type") == "input" and block.get("block_id"):
-            return str(block["block_id"])
-    return None
+def form_errors(error: BaseException, view: dict[str, Any]) -> dict[str, str]:
+    """What a submitted form shows when it was refused: each problem under its own input (a field
+    the domain named, the lead for an unusable person), the rest under the form's first input."""
+    blocks = view.get("blocks", [])
+    inputs = [str(b["block_id"]) for b in blocks if b.get("type") == "input" and b.get("block_id")]
+    if not inputs:
+        return {}
+    if isinstance(error, InvalidInput):
+        placed = {str(FIELD_BLOCKS.get(name, inputs[0])): text for name, text in error.errors.items()}
+        return {block: text for block, text in placed.items() if block in inputs} or {
+            inputs[0]: "; ".join(placed.values())
+        }
+    if isinstance(error, (InvalidAssignee, UnknownUser)) and BlockId.LEAD in inputs:
+        return {str(BlockId.LEAD): error.message}
+    text, _ = describe(error)
+    return {inputs[0]: text[:300]}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from response_bot.incidents.enums import Severity
 from response_bot.incidents.errors import InvalidInput
 from response_bot.incidents.fields import IncidentFields
-from response_bot.incidents.models import Severity
 from response_bot.slack.ids import Block
 from response_bot.users.models import UserRef
 
@@ -64,8 +64,3 @@ FIELD_BLOCKS = {
     "lead": Block.LEAD,
     "severity": Block.SEVERITY,
 }
-
-
-def field_errors(error: InvalidInput) -> dict[str, str]:
-    """Domain field names → the block ids Slack shows the messages under."""
-    return {str(FIELD_BLOCKS.get(name, Block.TITLE)): message for name, message in error.errors.items()}

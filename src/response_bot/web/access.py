@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from response_bot.incidents.enums import Severity, Status
 from response_bot.incidents.errors import IncidentNotFound
-from response_bot.incidents.models import Severity, Status
 from response_bot.incidents.queries import Filters, IncidentQueries, IncidentRecord
 from response_bot.incidents.visibility import MembersOf, can_see
 from response_bot.web.auth import Viewer

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from response_bot.errors import StorageUnavailable
+from response_bot.db.errors import StorageError
 from response_bot.web.api import Api
 from response_bot.web.auth import VIEWER, Authenticator, Denied
 from response_bot.web.health import Health
@@ -41,9 +41,12 @@ def build_web_app(
         except web.HTTPException as http:
             http.headers.update(SECURITY_HEADERS)
             raise
-        except StorageUnavailable as error:
+        except StorageError:
             response = pages.render(
-                "error.html", status=503, title="Try again shortly", message=error.message
+                "error.html",
+                status=503,
+                title="Try again shortly",
+                message="The incident database isn't answering right now. Please try again in a moment.",
             )
         response.headers.update(SECURITY_HEADERS)
         return response

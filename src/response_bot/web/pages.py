@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
+from response_bot.incidents.enums import NO_SEVERITY_EMOJI, Severity, Status, format_duration
 from response_bot.incidents.errors import IncidentNotFound
-from response_bot.incidents.models import NO_SEVERITY_EMOJI, Severity, Status, format_duration
 from response_bot.incidents.queries import IncidentQueries, IncidentRecord
 from response_bot.text import as_markup
 from response_bot.users.service import UserService

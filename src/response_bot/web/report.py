@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from response_bot.incidents.models import Incident, format_duration
+from response_bot.incidents.enums import format_duration
+from response_bot.incidents.models import Incident
 from response_bot.incidents.queries import IncidentRecord
 from response_bot.text import as_markup
 from response_bot.timeline.models import EntryKind

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from response_bot.incidents.models import Incident, format_duration
+from response_bot.incidents.enums import format_duration
+from response_bot.incidents.models import Incident
 from response_bot.slack.blocks.text import Block, button, escape, inert, mention, section, truncate
 from response_bot.slack.ids import Action
 from response_bot.slack.metadata import ProposalRef, TextRef

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from response_bot.incidents.models import NO_SEVERITY_EMOJI, Incident, format_duration
+from response_bot.incidents.enums import NO_SEVERITY_EMOJI, format_duration
+from response_bot.incidents.models import Incident
 from response_bot.slack.blocks.text import (
     Block,
     button,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from response_bot.incidents.models import Incident, Severity
+from response_bot.incidents.enums import Severity
+from response_bot.incidents.models import Incident
 from response_bot.slack.blocks.text import Block, escape, plain, section, truncate
 from response_bot.slack.ids import Block as BlockId
 from response_bot.slack.ids import Callback

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from response_bot.incidents.models import Incident, format_duration
+from response_bot.incidents.enums import format_duration
+from response_bot.incidents.models import Incident
 from response_bot.notifications import rules
 from response_bot.slack.blocks.text import escape, link, mention, truncate
 

@@ -9,9 +9,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot import crashpoints
+from response_bot.db.errors import StorageError
 from response_bot.effects.runner import EffectRunner
-from response_bot.errors import StorageUnavailable
-from response_bot.incidents.errors import InvalidAssignee, InvalidInput
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
@@ -20,11 +19,11 @@ from response_bot.slack.blocks import modals
 from response_bot.slack.blocks.text import readable
 from response_bot.slack.commands import CommandRunner, Trigger, split
 from response_bot.slack.confirmations import Confirmations
-from response_bot.slack.ids import SLASH_COMMAND, Action, Block, Callback
+from response_bot.slack.errors import DATABASE_DOWN
+from response_bot.slack.ids import SLASH_COMMAND, Action, Callback
 from response_bot.slack.metadata import DeclareContext
 from response_bot.slack.people import with_lead_profile
 from response_bot.slack.recipients import Recipient
-from response_bot.users.errors import UnknownUser
 from response_bot.users.models import UserRef
 from response_bot.users.service import UserService
 
@@ -42,7 +41,7 @@ async def _incident_here(incidents: IncidentService, channel_id: str) -> Inciden
     """The channel's incident, None if it has none, False if the database didn't answer in time."""
     try:
         return await asyncio.wait_for(incidents.by_channel(channel_id), LOOKUP_TIMEOUT)
-    except (StorageUnavailable, TimeoutError):
+    except (StorageError, TimeoutError):
         return False
 
 
@@ -69,7 +68,7 @@ async def incident_slash_command(
             await ack()
             return
         if incident is False and not invocation.args:
-            await ack(StorageUnavailable().message)
+            await ack(DATABASE_DOWN)
             return
         if incident is None and (not invocation.args or invocation.name == "help"):
             await ack()
@@ -103,18 +102,10 @@ async def submit_declaration(
     context = DeclareContext.decode(view.get("private_metadata"))
     user = body["user"]
     reporter = UserRef(user["id"], name=user.get("username") or user.get("name"))
-    try:
-        fields = await with_lead_profile(forms.incident_fields(view), users)
-        declaration = await incidents.declare(fields, reporter, declare_key=f"view:{view['id']}")
-    except InvalidInput as error:
-        await ack(response_action="errors", errors=forms.field_errors(error))
-        return
-    except (InvalidAssignee, UnknownUser) as error:
-        await ack(response_action="errors", errors={Block.LEAD: error.message})
-        return
-    except StorageUnavailable as error:
-        await ack(response_action="errors", errors={Block.TITLE: error.message})
-        return
+    # A form that can't be stored (bad input, a bot as lead, the database down) is answered inside
+    # the form by the one error handler (`slack.errors.form_errors`).
+    fields = await with_lead_profile(forms.incident_fields(view), users)
+    declaration = await incidents.declare(fields, reporter, declare_key=f"view:{view['id']}")
     await crashpoints.reached("committed:declare")
     # Stored, with everything Slack must show of it, before the ack: once the modal closes, the
     # incident exists and will be announced whatever happens to this replica.

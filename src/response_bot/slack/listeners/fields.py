@@ -7,8 +7,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from response_bot.errors import StorageUnavailable
-from response_bot.incidents.errors import InvalidInput
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
@@ -56,13 +54,9 @@ async def submit_change(
     ref = TextRef.decode(view.get("private_metadata"))
     user_id = body["user"]["id"]
     text = forms.text_value(view, Block.TEXT) or ""
-    try:
-        await incidents.set_text(
-            ref.incident_id, ref.field, text, actor=UserRef(user_id), key=f"view:{view['id']}", announce=True
-        )
-    except (InvalidInput, StorageUnavailable) as error:
-        await ack(response_action="errors", errors={Block.TEXT: error.message})
-        return
+    await incidents.set_text(  # refusals are answered in the form by `form_errors`
+        ref.incident_id, ref.field, text, actor=UserRef(user_id), key=f"view:{view['id']}", announce=True
+    )
     await ack()  # the headline and the note in the channel are effects of the change
 
 

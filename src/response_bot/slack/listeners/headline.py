@@ -7,18 +7,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from response_bot.db.errors import StorageError
 from response_bot.effects.runner import EffectRunner
-from response_bot.errors import StorageUnavailable
-from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput
+from response_bot.incidents.errors import IncidentClosed
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
 from response_bot.slack.background import Background
 from response_bot.slack.blocks import modals
-from response_bot.slack.ids import Action, Block, Callback
+from response_bot.slack.errors import describe
+from response_bot.slack.ids import Action, Callback
 from response_bot.slack.metadata import IncidentRef
 from response_bot.slack.people import with_lead_profile
 from response_bot.slack.recipients import Recipient, Replies
-from response_bot.users.errors import UnknownUser
 from response_bot.users.models import UserRef
 from response_bot.users.service import UserService
 
@@ -102,20 +102,8 @@ async def submit_edit(
     body: dict[str, Any],
 ) -> None:
     ref = IncidentRef.decode(view.get("private_metadata"))
-    try:
-        fields = await with_lead_profile(forms.incident_fields(view), users)
-        await incidents.edit(
-            ref.incident_id, fields, actor=UserRef(body["user"]["id"]), key=f"view:{view['id']}"
-        )
-    except InvalidInput as error:
-        await ack(response_action="errors", errors=forms.field_errors(error))
-        return
-    except (InvalidAssignee, UnknownUser) as error:
-        await ack(response_action="errors", errors={Block.LEAD: error.message})
-        return
-    except (StorageUnavailable, IncidentClosed) as error:
-        await ack(response_action="errors", errors={Block.TITLE: error.message})
-        return
+    fields = await with_lead_profile(forms.incident_fields(view), users)  # refusals: `form_errors`
+    await incidents.edit(ref.incident_id, fields, actor=UserRef(body["user"]["id"]), key=f"view:{view['id']}")
     await ack()  # the headline and topic are effects of the change, shown by themselves
 
 
@@ -133,9 +121,10 @@ async def submit_close(
         change = await incidents.close(
             ref.incident_id, actor=UserRef(body["user"]["id"]), key=f"view:{view['id']}"
         )
-    except StorageUnavailable as error:
+    except StorageError as error:
         # The confirmation has no input to hang an error on, so it is redrawn with the problem.
-        view_again = modals.confirm_close(ref.incident_id, metadata=ref.encode(), problem=error.message)
+        problem, _ = describe(error)
+        view_again = modals.confirm_close(ref.incident_id, metadata=ref.encode(), problem=problem)
         await ack(response_action="update", view=view_again)
         return
     await ack()

@@ -1,4 +1,5 @@
-"""Every table, imported in one place so Alembic and tests see the whole schema."""
+"""Every table of every domain, gathered in one place above them all, so Alembic and the tests see
+the whole schema (no domain package needs to know the others' tables)."""
 
 from response_bot.db.base import Base
 from response_bot.db.idempotency import HandledDelivery
