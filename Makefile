@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The browser tests drive Debian's Chromium through Playwright; Playwright never downloads one.
 chromium:
@@ -30,10 +31,10 @@ chromium:
 		(echo "installing Chromium for the browser tests"; apt-get install -y -q chromium >/dev/null || \
 		 sudo apt-get install -y -q chromium >/dev/null)
 
-# Most tests wait on the network and timers, so four workers share two cores well; the soak runs on
+# Most tests wait on the network and timers, so three workers share two cores well; the soak runs on
 # its own afterwards, since it loads the machine on purpose.
 test: lint chromium
-	$(BIN)/pytest -n 4 -m "not soak"
+	$(BIN)/pytest -n 3 -m "not soak"
 	$(BIN)/pytest -m soak
 
 clean:

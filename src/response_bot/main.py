@@ -85,7 +85,7 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.database_url, timeout=settings.db_timeout_seconds)
         self.metrics = Metrics()
-        self.metrics.watch_database(self.db.engine)
+        self.db.on_statement(self.metrics.statement_sent)
         self.http: aiohttp.ClientSession | None = None
         self.handler: AsyncSocketModeHandler | None = None
         self.gate: Gate | None = None
@@ -235,7 +235,7 @@ class Runtime:
 
         async def sweep() -> None:
             await effects.rearm_failed_setup(failed_for=max(check_after, 10 * tick))
-            await incidents.repair_declarations()
+            await effects.repair_declarations(auto_create_channel=settings.auto_create_channel)
 
         self.dispatcher = Dispatcher(
             notifications,

@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from response_bot import crashpoints
-from response_bot.effects.models import DECLARATION, Effect, EffectKind, EffectStatus
+from response_bot.effects.models import Effect, EffectStatus
+from response_bot.incidents.announcements import DECLARATION, EffectKind
 from response_bot.incidents.enums import Status
 from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry

@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from response_bot.db.engine import Database
 from response_bot.effects import repository
-from response_bot.effects.models import Effect, EffectKind, EffectStatus
-from response_bot.effects.runner import EffectRunner, GiveUp, Outcome, Retry
-from response_bot.effects.service import MAX_ATTEMPTS, Effects, Spec
+from response_bot.effects.models import Effect, EffectStatus
+from response_bot.effects.runner import EffectRunner, Outcome
+from response_bot.effects.service import MAX_ATTEMPTS, Effects
+from response_bot.incidents.announcements import EffectKind, Spec
 from response_bot.incidents.fields import IncidentFields
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
+from response_bot.outcomes import GiveUp, Retry
 from response_bot.users.models import UserRef
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

@@ -21,8 +21,8 @@ from response_bot.notifications.models import Delivery, Notification
 from response_bot.notifications.rules import REPORT, Plan, Rules, built_in_plans
 from response_bot.notifications.service import Claimed, Notifications
 from response_bot.notifications.timing import WorkingHours
+from response_bot.outcomes import GiveUp, Retry
 from response_bot.scheduling.dispatcher import Dispatcher
-from response_bot.slack.notifier import Permanent, SendFailed
 from response_bot.users.models import UserRef
 from tests.support.databases import PostgresTemplate
 
@@ -56,7 +56,7 @@ class Recorder:
             await asyncio.sleep(self.delay)
         if self.failures:
             failure = self.failures.pop(0)
-            if isinstance(failure, SendFailed) and failure.sent_maybe:
+            if isinstance(failure, Retry) and failure.sent_maybe:
                 self.posted[claimed.row.id] = ("C1", f"{len(self.posted)}.1")  # it did reach Slack
             raise failure
         self.sends.append((claimed.row.id, claimed.row.kind, late_by))
@@ -216,8 +216,8 @@ async def test_reminders_due_while_down_are_sent_late_once_and_do_not_burst(worl
 async def test_rate_limits_and_server_errors_reschedule_then_it_is_sent_once(world: World) -> None:
     await world.declare()
     world.recorder.failures = [
-        SendFailed("not sent: rate limited", retry_after=30),
-        SendFailed("not sent: Slack answered 503"),
+        Retry("not sent: rate limited", retry_after=30),
+        Retry("not sent: Slack answered 503"),
     ]
     await world.at(minutes=2)
     [row] = await rows(world.db, "lead")
@@ -233,7 +233,7 @@ async def test_rate_limits_and_server_errors_reschedule_then_it_is_sent_once(wor
 
 async def test_a_send_that_may_have_reached_slack_is_checked_before_being_repeated(world: World) -> None:
     await world.declare()
-    world.recorder.failures = [SendFailed("unknown: TimeoutError", sent_maybe=True)]
+    world.recorder.failures = [Retry("unknown: TimeoutError", sent_maybe=True)]
     await world.at(minutes=2)
     await world.at(minutes=1)
     assert world.recorder.sends == []  # found in the channel instead of posted twice
@@ -243,12 +243,12 @@ async def test_a_send_that_may_have_reached_slack_is_checked_before_being_repeat
 
 async def test_permanent_errors_and_exhausted_attempts_fail_the_row(world: World) -> None:
     await world.declare()
-    world.recorder.failures = [Permanent("channel_not_found")]
+    world.recorder.failures = [GiveUp("channel_not_found")]
     await world.at(minutes=2)
     assert (await rows(world.db, "lead"))[0].status is Delivery.FAILED
     other = await build(world.db, plans())
     await other.declare("Other")
-    other.recorder.failures = [SendFailed("not sent: Slack answered 500") for _ in range(10)]
+    other.recorder.failures = [Retry("not sent: Slack answered 500") for _ in range(10)]
     for _ in range(12):
         await other.at(minutes=10)
     statuses = [r.status for r in await rows(world.db, "lead") if r.incident_id == 2]

@@ -41,6 +41,10 @@ class Database:
         )
         self._reads = async_sessionmaker(self._single, expire_on_commit=False)
 
+    def on_statement(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` for every statement sent to the database (metrics count them)."""
+        event.listen(self.engine.sync_engine, "before_cursor_execute", lambda *_: callback())
+
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"

@@ -1,5 +1,8 @@
 """An effect: one thing Slack must show because a change was stored, kept until it has been done.
 
+What kinds there are, and which a change needs, is the incident domain's to say
+(`incidents.announcements`); this is the row that keeps one until it is done.
+
 Rows are written in the same transaction as the change that needs them. The replica that stored
 them holds them (a lease) and performs them at once; if it dies or the call fails, any replica
 claims them after the lease and finishes the job. The effects of one incident form a lane that is
@@ -17,42 +20,6 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from response_bot.db.base import Base, UTCDateTime, utcnow
-
-
-class EffectKind(enum.StrEnum):
-    CREATE_CHANNEL = "channel.create"
-    INVITE = "channel.invite"
-    TOPIC = "channel.topic"
-    BOOKMARK = "channel.bookmark"
-    WELCOME = "channel.welcome"
-    POST_HEADLINE = "headline.post"
-    EDIT_HEADLINE = "headline.edit"
-    NOTE = "channel.note"  # payload: note (closed | reopened | text_changed), actor, field
-    UPDATE_IN_CHANNEL = "update.channel"  # payload: text, actor
-    UPDATE_UNDER_HEADLINE = "update.headline"  # payload: text, actor
-    REACTION = "reaction"  # payload: channel, ts, name
-    MESSAGE = "message"  # a plugin's ctx.say; payload: channel, text, blocks
-    TELL_REPORTER = "reporter.note"  # the declaration finished late: tell whoever declared it
-
-
-# What declaring an incident (with its channel) needs, in the order it is done.
-DECLARATION = (
-    EffectKind.CREATE_CHANNEL,
-    EffectKind.POST_HEADLINE,
-    EffectKind.INVITE,
-    EffectKind.TOPIC,
-    EffectKind.BOOKMARK,
-    EffectKind.WELCOME,
-)
-# What making the channel later (the headline's button) needs.
-LATE_CHANNEL = (
-    EffectKind.CREATE_CHANNEL,
-    EffectKind.EDIT_HEADLINE,
-    EffectKind.INVITE,
-    EffectKind.TOPIC,
-    EffectKind.BOOKMARK,
-    EffectKind.WELCOME,
-)
 
 
 class EffectStatus(enum.StrEnum):

@@ -15,14 +15,16 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from response_bot import crashpoints
 from response_bot.db.base import utcnow
 from response_bot.db.errors import StorageError
 from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.service import Effects
+from response_bot.incidents.announcements import Queued
 from response_bot.incidents.models import Incident
+from response_bot.outcomes import GiveUp, Retry
 
 log = logging.getLogger(__name__)
 FINISHED = (EffectStatus.DONE, EffectStatus.FAILED)
@@ -39,24 +41,6 @@ class Outcome:
     result: dict[str, Any] | None = None
     channel: tuple[str, str] | None = None  # (id, name) of the channel made or adopted
     headline: tuple[str, str] | None = None  # (channel, ts) of the headline posted or found
-
-
-class Retry(Exception):
-    """Not done now, maybe later: Slack rate-limited it, answered 5xx, or could not be reached.
-
-    `retry_after`: Slack said when. `sent_maybe`: the request may have reached Slack (a timeout),
-    so the next attempt looks for it before repeating it.
-    """
-
-    def __init__(self, reason: str, *, retry_after: float | None = None, sent_maybe: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason if sent_maybe or reason.startswith("not sent:") else f"not sent: {reason}"
-        self.retry_after = retry_after
-        self.sent_maybe = sent_maybe
-
-
-class GiveUp(Exception):
-    """Slack refused it for good (a missing scope, an archived channel): trying again won't help."""
 
 
 class Performer(Protocol):
@@ -126,7 +110,7 @@ class EffectRunner:
                 if not future.done():
                     future.set_result(effect)
 
-    async def wait(self, effects: Sequence[Effect], timeout: float) -> list[Effect]:
+    async def wait(self, effects: Sequence[Queued], timeout: float) -> list[Effect]:
         """Wait up to `timeout` for effects to be finished here (retries included); returns each as
         it was finished, or as it stands if it wasn't in time (still queued, or on another replica)."""
         loop = asyncio.get_running_loop()
@@ -146,12 +130,8 @@ class EffectRunner:
                 if not waiting:
                     self._waiters.pop(effect_id, None)
                 future.cancel()
-        return [
-            pending[e.id].result()
-            if e.id in pending and pending[e.id].done() and not pending[e.id].cancelled()
-            else e
-            for e in effects
-        ]
+        finished = {i: f.result() for i, f in pending.items() if f.done() and not f.cancelled()}
+        return [finished.get(e.id) or cast(Effect, e) for e in effects]
 
     def _lock(self, incident_id: int) -> asyncio.Lock:
         lock = self._locks.get(incident_id)

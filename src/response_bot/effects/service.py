@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database, after_commit
 from response_bot.effects import repository
-from response_bot.effects.models import DECLARATION, LATE_CHANNEL, Effect, EffectKind, EffectStatus
+from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.repository import Lane
+from response_bot.incidents import announcements
 from response_bot.incidents import repository as incidents
+from response_bot.incidents.announcements import DECLARATION, LATE_CHANNEL, EffectKind, Spec
+from response_bot.incidents.enums import CLOSED
 from response_bot.incidents.models import Incident
 
 log = logging.getLogger(__name__)
@@ -24,17 +26,10 @@ MAX_ATTEMPTS = 8
 # How long the reporter's confirmation waits for the headline; one that takes longer (Slack down,
 # the replica gone) gets a note of its own to the reporter when it finally goes up.
 REPORTER_WAITS = timedelta(seconds=5)
+# The sweep announces incidents left unannounced if they are open or were declared this recently.
+REPAIR_WINDOW = timedelta(days=1)
 # Kinds whose failure leaves an incident half made; the sweep gives them another go now and then.
 SETUP_KINDS = tuple(dict.fromkeys((*DECLARATION, *LATE_CHANNEL)))
-
-
-@dataclass(frozen=True)
-class Spec:
-    """An effect to queue: what to do, with what, and (optionally) a key that makes it happen once."""
-
-    kind: EffectKind
-    payload: dict[str, Any] = field(default_factory=dict)
-    dedupe_key: str | None = None
 
 
 class Effects:
@@ -298,6 +293,34 @@ class Effects:
         if count:
             log.info("sweep: trying %d failed setup effects again", count)
         return count
+
+    async def repair_declarations(self, *, auto_create_channel: bool, limit: int = 50) -> int:
+        """The sweep: incidents stored with nothing queued to announce them (declared before effects
+        existed, or restored from a backup) get their headline (and channel) queued now, if they are
+        open or were declared within `REPAIR_WINDOW`."""
+        now = self._clock()
+        announced = select(Effect.id).where(
+            Effect.incident_id == Incident.id, Effect.kind == str(EffectKind.POST_HEADLINE)
+        )
+        statement = (
+            incidents.with_people()
+            .where(
+                Incident.headline_ts.is_(None),
+                ~announced.exists(),
+                or_(Incident.status.not_in(CLOSED), Incident.declared_at > now - REPAIR_WINDOW),
+            )
+            .order_by(Incident.id)
+            .limit(limit)
+        )
+        if self._db.engine.dialect.name == "postgresql":
+            statement = statement.with_for_update(of=Incident, skip_locked=True, key_share=True)
+        async with self._db.transaction() as session:
+            found = list((await session.execute(statement)).unique().scalars())
+            for incident in found:
+                wants_channel = not incident.channel_id and (incident.private or auto_create_channel)
+                specs = announcements.declared(incident, with_channel=wants_channel)
+                await self.queue(session, incident.id, specs, snapshot=incident)
+        return len(found)
 
     async def stuck(self, older_than: timedelta) -> list[Effect]:
         """Effects not done although written more than `older_than` ago (`response-bot check`)."""

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from response_bot.effects.models import Effect, EffectKind, EffectStatus
+from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.runner import EffectRunner
-from response_bot.effects.service import Effects, Spec
+from response_bot.effects.service import Effects
 from response_bot.errors import UserError
-from response_bot.incidents.announcements import Confirmation
+from response_bot.extensions.replies import Recipient, Replier
+from response_bot.incidents.announcements import Confirmation, EffectKind, Queued, Spec
 from response_bot.incidents.models import Incident
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import Change, IncidentService
-from response_bot.slack.recipients import Recipient, Replies
 from response_bot.users.models import UserRef
 from response_bot.vault.service import Vault
 
@@ -44,7 +44,7 @@ class Toolkit:
 
     client: AsyncWebClient
     incidents: IncidentService
-    replies: Replies
+    replies: Replier
     registry: Registry
     bot_user_id: str
     doc_url: Callable[[int], str]
@@ -88,7 +88,7 @@ class IncidentContext:
     notification_id: int | None = None
     last_ts: str | None = None
     # The effects this handler queued (its changes', its messages', its reactions'), in order.
-    effects: list[Effect] = field(default_factory=list)
+    effects: list[Queued] = field(default_factory=list)
     confirmed: bool = False
     _said: int = 0
 

@@ -6,11 +6,88 @@ closed, a ✅ on the message that asked); the Slack adapter decides *how* when i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from response_bot.effects.models import EffectKind
-from response_bot.effects.service import Spec
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from response_bot.incidents.models import Incident
+
+
+class EffectKind(enum.StrEnum):
+    CREATE_CHANNEL = "channel.create"
+    INVITE = "channel.invite"
+    TOPIC = "channel.topic"
+    BOOKMARK = "channel.bookmark"
+    WELCOME = "channel.welcome"
+    POST_HEADLINE = "headline.post"
+    EDIT_HEADLINE = "headline.edit"
+    NOTE = "channel.note"  # payload: note (closed | reopened | text_changed), actor, field
+    UPDATE_IN_CHANNEL = "update.channel"  # payload: text, actor
+    UPDATE_UNDER_HEADLINE = "update.headline"  # payload: text, actor
+    REACTION = "reaction"  # payload: channel, ts, name
+    MESSAGE = "message"  # a plugin's ctx.say; payload: channel, text, blocks
+    TELL_REPORTER = "reporter.note"  # the declaration finished late: tell whoever declared it
+
+
+# What declaring an incident (with its channel) needs, in the order it is done.
+DECLARATION = (
+    EffectKind.CREATE_CHANNEL,
+    EffectKind.POST_HEADLINE,
+    EffectKind.INVITE,
+    EffectKind.TOPIC,
+    EffectKind.BOOKMARK,
+    EffectKind.WELCOME,
+)
+# What making the channel later (the headline's button) needs.
+LATE_CHANNEL = (
+    EffectKind.CREATE_CHANNEL,
+    EffectKind.EDIT_HEADLINE,
+    EffectKind.INVITE,
+    EffectKind.TOPIC,
+    EffectKind.BOOKMARK,
+    EffectKind.WELCOME,
+)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """An effect to queue: what to do, with what, and (optionally) a key that makes it happen once."""
+
+    kind: EffectKind
+    payload: dict[str, Any] = field(default_factory=dict)
+    dedupe_key: str | None = None
+
+
+class Queued(Protocol):
+    """An effect as queued (the outbox's row): enough to wait for it and to know what it is."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+class EffectQueue(Protocol):
+    """Where a change's effects are written, in the change's own transaction (the effect outbox)."""
+
+    async def queue(
+        self,
+        session: AsyncSession,
+        incident_id: int,
+        specs: Sequence[Spec],
+        *,
+        origin_key: str | None = None,
+        fresh: bool = False,
+        snapshot: Incident | None = None,
+    ) -> Sequence[Queued]: ...
+
 
 # Fields a change can touch that the channel topic shows.
 TOPIC_FIELDS = frozenset({"title", "status", "closed", "reopened"})

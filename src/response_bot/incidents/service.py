@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,13 +20,10 @@ from response_bot.db import idempotency
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database
 from response_bot.db.errors import CommitUncertain, StorageError
-from response_bot.effects import repository as effect_repository
-from response_bot.effects.models import Effect, EffectKind
-from response_bot.effects.service import Effects, Spec
 from response_bot.followups.models import FollowUp
 from response_bot.incidents import announcements, history, repository
-from response_bot.incidents.announcements import Confirmation
-from response_bot.incidents.enums import CLOSED, Severity, Status
+from response_bot.incidents.announcements import Confirmation, EffectKind, EffectQueue, Queued, Spec
+from response_bot.incidents.enums import Severity, Status
 from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput, UnknownRole
 from response_bot.incidents.fields import IncidentFields, validated_text
 from response_bot.incidents.models import Incident, IncidentRole, PendingEdit
@@ -37,8 +33,6 @@ from response_bot.users import repository as users
 from response_bot.users.models import User, UserRef
 
 LEAD = "lead"
-# The sweep announces incidents left unannounced if they are open or were declared this recently.
-REPAIR_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class Declaration:
     incident: Incident
     created: bool
     # Held by this replica, to perform now (empty for a repeat, whose effects are already queued).
-    effects: tuple[Effect, ...] = ()
+    effects: tuple[Queued, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,7 +51,7 @@ class Change:
     incident: Incident
     changed: frozenset[str] = field(default_factory=frozenset)
     duplicate: bool = False
-    effects: tuple[Effect, ...] = ()
+    effects: tuple[Queued, ...] = ()
 
     @property
     def any(self) -> bool:
@@ -119,7 +113,7 @@ class IncidentService:
         roles: Sequence[str] = ("comms", "scribe"),
         clock: Callable[[], datetime] = utcnow,
         lifecycle: Lifecycle | None = None,
-        effects: Effects | None = None,
+        effects: EffectQueue | None = None,
         auto_create_channel: bool = True,
     ) -> None:
         self._db = db
@@ -138,7 +132,7 @@ class IncidentService:
         origin_key: str | None = None,
         fresh: bool = False,
         snapshot: Incident | None = None,
-    ) -> tuple[Effect, ...]:
+    ) -> tuple[Queued, ...]:
         if self.effects is None:
             return ()
         queued = await self.effects.queue(
@@ -574,49 +568,16 @@ class IncidentService:
 
     async def request_channel(self, incident_id: int, *, key: str | None = None) -> Change | None:
         """The headline's button: queue the channel's making (once); None if it has one or it is coming."""
-        async with self._db.transaction() as session:
-            incident = await repository.get(session, incident_id, for_update=True)
-            if incident.channel_id or (
-                self.effects is not None
-                and await effect_repository.exists_key(session, announcements.channel_key(incident_id))
-            ):
-                return None
-            effects = await self._queue(
-                session, incident_id, announcements.channel_requested(incident), origin_key=key
-            )
-            return Change(incident, effects=effects)
-
-    async def repair_declarations(self, limit: int = 50) -> int:
-        """The sweep: incidents stored with nothing queued to announce them (declared before effects
-        existed, or restored from a backup) get their headline (and channel) queued now."""
-        if self.effects is None:
-            return 0
-        now = self._clock()
-        announced = select(Effect.id).where(
-            Effect.incident_id == Incident.id, Effect.kind == str(EffectKind.POST_HEADLINE)
-        )
-        statement = (
-            repository.with_people()
-            .where(
-                Incident.headline_ts.is_(None),
-                ~announced.exists(),
-                or_(
-                    Incident.status.not_in(CLOSED),
-                    Incident.declared_at > now - REPAIR_WINDOW,
-                ),
-            )
-            .order_by(Incident.id)
-            .limit(limit)
-        )
-        if self._db.engine.dialect.name == "postgresql":
-            statement = statement.with_for_update(of=Incident, skip_locked=True, key_share=True)
-        async with self._db.transaction() as session:
-            found = list((await session.execute(statement)).unique().scalars())
-            for incident in found:
-                wants_channel = not incident.channel_id and (incident.private or self.auto_create_channel)
-                specs = announcements.declared(incident, with_channel=wants_channel)
-                await self._queue(session, incident.id, specs, snapshot=incident)
-        return len(found)
+        try:
+            async with self._db.transaction() as session:
+                incident = await repository.get(session, incident_id, for_update=True)
+                if incident.channel_id:
+                    return None
+                specs = announcements.channel_requested(incident)
+                effects = await self._queue(session, incident_id, specs, origin_key=key)
+                return Change(incident, effects=effects)
+        except IntegrityError:
+            return None  # its channel is queued already (one per incident: the effect's key)
 
 
 class _AlreadyAnswered(Exception):

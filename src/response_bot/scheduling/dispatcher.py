@@ -15,8 +15,9 @@ from response_bot.db.base import utcnow
 from response_bot.db.errors import StorageError
 from response_bot.effects.runner import EffectRunner
 from response_bot.notifications.rules import Rules, Verdict
+from response_bot.notifications.sending import Sender
 from response_bot.notifications.service import Claimed, Notifications
-from response_bot.slack.notifier import Notifier, Permanent, SendFailed
+from response_bot.outcomes import GiveUp, Retry
 
 log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(minutes=1)
@@ -31,7 +32,7 @@ class Dispatcher:
         self,
         notifications: Notifications,
         rules: Rules,
-        notifier: Notifier,
+        notifier: Sender,
         *,
         lease: timedelta,
         replica: str | None = None,
@@ -115,7 +116,7 @@ class Dispatcher:
                     return
             late_by = now - claimed.row.due_at
             channel, ts = await self._notifier.send(claimed, late_by if late_by > self._late_after else None)
-        except SendFailed as failure:
+        except Retry as failure:
             backoff = (
                 timedelta(seconds=failure.retry_after)
                 if failure.retry_after is not None
@@ -123,7 +124,7 @@ class Dispatcher:
             )
             await self._notifications.retry(claimed, self.replica, backoff, failure.reason)
             return
-        except Permanent as problem:
+        except GiveUp as problem:
             await self._notifications.fail(claimed, self.replica, str(problem))
             return
         await self._notifications.sent(claimed, self.replica, channel, ts)

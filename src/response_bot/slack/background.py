@@ -7,8 +7,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from response_bot.extensions.replies import Recipient
 from response_bot.slack.errors import ErrorReporter
-from response_bot.slack.recipients import Recipient
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from response_bot import crashpoints
 from response_bot.db.idempotency import Deliveries
 from response_bot.errors import UserError
 from response_bot.extensions.context import DONE, IncidentContext, Toolkit
+from response_bot.extensions.replies import Recipient
 from response_bot.incidents.models import Incident
 from response_bot.slack.blocks import commands as replies
-from response_bot.slack.recipients import Recipient
 
 # The bot mentioned first (after any whitespace), in either of Slack's mention forms.
 _LEADING_MENTION = re.compile(r"^\s*<@(?P<id>[UW][A-Z0-9]+)(?:\|[^>]*)?>[\s:,]*", re.DOTALL)

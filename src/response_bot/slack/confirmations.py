@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from response_bot.effects.models import Effect, EffectKind, EffectStatus
+from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.runner import EffectRunner
 from response_bot.effects.service import REPORTER_WAITS
+from response_bot.extensions.replies import Recipient
+from response_bot.incidents.announcements import EffectKind
 from response_bot.incidents.service import Declaration
 from response_bot.slack.blocks import headline as blocks
 from response_bot.slack.errors import slack_problem
 from response_bot.slack.headlines import Headlines
-from response_bot.slack.recipients import Recipient, Replies
+from response_bot.slack.recipients import Replies
 
 
 class Confirmations:

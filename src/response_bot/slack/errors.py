@@ -16,10 +16,11 @@ from slack_sdk.errors import SlackApiError
 
 from response_bot.db.errors import CommitUncertain, StorageError
 from response_bot.errors import UserError
+from response_bot.extensions.replies import Recipient
 from response_bot.incidents.errors import InvalidAssignee, InvalidInput
 from response_bot.slack.forms import FIELD_BLOCKS
 from response_bot.slack.ids import Block as BlockId
-from response_bot.slack.recipients import Recipient, Replies
+from response_bot.slack.recipients import Replies, recipient_of
 from response_bot.users.errors import UnknownUser
 
 log = logging.getLogger("response_bot.errors")
@@ -98,7 +99,7 @@ class ErrorReporter:
             errors = form_errors(error, body.get("view") or {})
             if errors:
                 return BoltResponse(status=200, body={"response_action": "errors", "errors": errors})
-        await self.report(error, Recipient.from_body(body))
+        await self.report(error, recipient_of(body))
         return BoltResponse(status=200, body="")
 
 

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from response_bot.effects.runner import GiveUp, Retry
+from response_bot.outcomes import GiveUp, Retry
 
 TRANSIENT = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 

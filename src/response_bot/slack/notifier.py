@@ -9,17 +9,13 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from response_bot.effects.runner import GiveUp, Retry
 from response_bot.extensions.context import IncidentContext, Toolkit, notification_metadata
 from response_bot.incidents.models import Incident
 from response_bot.notifications import rules
 from response_bot.notifications.service import Claimed
+from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import notifications as texts
 from response_bot.slack.failures import slack_call
-
-# A notification that could not be sent now (try again later) or at all.
-SendFailed = Retry
-Permanent = GiveUp
 
 
 class Notifier:
@@ -64,7 +60,7 @@ class Notifier:
         if late_by is not None:
             text = texts.late(text, late_by)
         if channel is None:
-            raise Permanent("the incident has no channel")
+            raise GiveUp("the incident has no channel")
         response = await self._client.chat_postMessage(
             channel=channel, text=text, metadata=metadata, unfurl_links=False
         )
@@ -75,7 +71,7 @@ class Notifier:
         for notification in self._toolkit.registry.notifications:
             if notification.key == wanted:
                 return notification.handler
-        raise Permanent(f"no plugin notification {wanted}")
+        raise GiveUp(f"no plugin notification {wanted}")
 
     async def _dm_channel(self, incident: Incident) -> str:
         person = (incident.lead or incident.reporter).slack_id

@@ -9,9 +9,11 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from response_bot.effects.models import Effect, EffectKind
-from response_bot.effects.runner import GiveUp, Outcome
+from response_bot.effects.models import Effect
+from response_bot.effects.runner import Outcome
+from response_bot.incidents.announcements import EffectKind
 from response_bot.incidents.models import Incident
+from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import channel as channel_blocks
 from response_bot.slack.blocks import commands as command_blocks
 from response_bot.slack.blocks import headline as headline_blocks

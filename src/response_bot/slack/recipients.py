@@ -1,48 +1,44 @@
-"""Telling the person who acted: through the response URL, an ephemeral message, or a DM."""
+"""Telling the person who acted: through the response URL, an ephemeral message, or a DM.
+
+`Recipient` (where a reply can go) belongs to the extension runtime, which answers people through
+the `Replier` it is given; this is Slack's implementation, and the reading of a payload into one.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from response_bot.extensions.replies import Recipient
+
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """Where a reply to one person about one interaction can go."""
-
-    user_id: str | None
-    channel_id: str | None = None
-    response_url: str | None = None
-    thread_ts: str | None = None
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> Recipient:
-        user = body.get("user")
-        user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
-        raw_event = body.get("event")
-        event: dict[str, Any] = raw_event if isinstance(raw_event, dict) else {}
-        if event:
-            user_id = event.get("user", user_id)
-        channel = body.get("channel")
-        channel_id = (
-            channel.get("id") if isinstance(channel, dict) else body.get("channel_id") or event.get("channel")
-        )
-        container = body.get("container") or {}
-        if not channel_id and isinstance(container, dict):
-            channel_id = container.get("channel_id")
-        response_url = body.get("response_url")
-        if not response_url:
-            urls = body.get("response_urls") or []
-            response_url = urls[0].get("response_url") if urls and isinstance(urls[0], dict) else None
-        thread_ts = event.get("thread_ts") if event else None
-        return cls(user_id=user_id, channel_id=channel_id, response_url=response_url, thread_ts=thread_ts)
+def recipient_of(body: dict[str, Any]) -> Recipient:
+    """Who acted in a payload (event, command, action, submission) and where a reply can reach them."""
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    raw_event = body.get("event")
+    event: dict[str, Any] = raw_event if isinstance(raw_event, dict) else {}
+    if event:
+        user_id = event.get("user", user_id)
+    channel = body.get("channel")
+    channel_id = (
+        channel.get("id") if isinstance(channel, dict) else body.get("channel_id") or event.get("channel")
+    )
+    container = body.get("container") or {}
+    if not channel_id and isinstance(container, dict):
+        channel_id = container.get("channel_id")
+    response_url = body.get("response_url")
+    if not response_url:
+        urls = body.get("response_urls") or []
+        response_url = urls[0].get("response_url") if urls and isinstance(urls[0], dict) else None
+    thread_ts = event.get("thread_ts") if event else None
+    return Recipient(user_id=user_id, channel_id=channel_id, response_url=response_url, thread_ts=thread_ts)
 
 
 class Replies:

@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
+from response_bot.extensions.replies import Recipient
 from response_bot.incidents.service import IncidentService
 from response_bot.slack.background import Background
 from response_bot.slack.commands import CommandRunner, Trigger, addressed_to
-from response_bot.slack.recipients import Recipient
 
 COMMAND_DEADLINE = 2.5
 

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from response_bot import crashpoints
 from response_bot.db.errors import StorageError
 from response_bot.effects.runner import EffectRunner
+from response_bot.extensions.replies import Recipient
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
@@ -23,7 +24,7 @@ from response_bot.slack.errors import DATABASE_DOWN
 from response_bot.slack.ids import SLASH_COMMAND, Action, Callback
 from response_bot.slack.metadata import DeclareContext
 from response_bot.slack.people import with_lead_profile
-from response_bot.slack.recipients import Recipient
+from response_bot.slack.recipients import recipient_of
 from response_bot.users.models import UserRef
 from response_bot.users.service import UserService
 
@@ -54,7 +55,7 @@ async def incident_slash_command(
     background: Background,
 ) -> None:
     invocation = split(command.get("text", ""))
-    recipient = Recipient.from_body(command)
+    recipient = recipient_of(command)
     if command.get("text", "").strip() and commands.knows(invocation.name):
         incident = await _incident_here(incidents, command["channel_id"])
         trigger = Trigger(
@@ -86,7 +87,7 @@ async def declare_from_home(
 ) -> None:
     await ack()
     view = modals.declare(title="", metadata=DeclareContext().encode())
-    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), Recipient.from_body(body))
+    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), recipient_of(body))
 
 
 async def submit_declaration(

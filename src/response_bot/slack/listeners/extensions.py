@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from response_bot.extensions.registry import Registry
 from response_bot.slack.background import Background
 from response_bot.slack.extension_runner import ExtensionRunner
-from response_bot.slack.recipients import Recipient
+from response_bot.slack.recipients import recipient_of
 
 
 def register(app: AsyncApp, registry: Registry) -> None:
@@ -25,4 +25,4 @@ async def run_plugin_action(
     background: Background,
 ) -> None:
     await ack()
-    background.spawn(extensions.action(body, action), Recipient.from_body(body))
+    background.spawn(extensions.action(body, action), recipient_of(body))

@@ -15,7 +15,7 @@ from response_bot.slack.blocks import commands as command_blocks
 from response_bot.slack.blocks import modals
 from response_bot.slack.ids import Action, Block, Callback
 from response_bot.slack.metadata import ProposalRef, TextRef
-from response_bot.slack.recipients import Recipient, Replies
+from response_bot.slack.recipients import Replies, recipient_of
 from response_bot.users.models import UserRef
 
 
@@ -42,7 +42,7 @@ async def open_change_modal(
         view = modals.change_text(incident.id, ref.field, getattr(incident, ref.field), metadata=ref.encode())
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    background.spawn(open_modal(), Recipient.from_body(body))
+    background.spawn(open_modal(), recipient_of(body))
 
 
 async def submit_change(
@@ -89,7 +89,7 @@ async def accept_proposal(
                 else:
                     await replies.replace(response_url, "That is already what it says.")
 
-    background.spawn(accept(), Recipient.from_body(body))
+    background.spawn(accept(), recipient_of(body))
 
 
 async def decline_proposal(
@@ -112,4 +112,4 @@ async def decline_proposal(
             )
             await replies.replace(response_url, kept)
 
-    background.spawn(decline(), Recipient.from_body(body))
+    background.spawn(decline(), recipient_of(body))

@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.db.errors import StorageError
 from response_bot.effects.runner import EffectRunner
+from response_bot.extensions.replies import Recipient
 from response_bot.incidents.errors import IncidentClosed
 from response_bot.incidents.service import IncidentService
 from response_bot.slack import forms
@@ -18,7 +19,7 @@ from response_bot.slack.errors import describe
 from response_bot.slack.ids import Action, Callback
 from response_bot.slack.metadata import IncidentRef
 from response_bot.slack.people import with_lead_profile
-from response_bot.slack.recipients import Recipient, Replies
+from response_bot.slack.recipients import Replies, recipient_of
 from response_bot.users.models import UserRef
 from response_bot.users.service import UserService
 
@@ -56,7 +57,7 @@ async def open_edit_modal(
             view = modals.notice("Incident closed", IncidentClosed(incident.id).message)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    background.spawn(open_modal(), Recipient.from_body(body))
+    background.spawn(open_modal(), recipient_of(body))
 
 
 async def create_channel(
@@ -69,7 +70,7 @@ async def create_channel(
 ) -> None:
     await ack()
     ref = _clicked(body, action)
-    recipient = Recipient.from_body(body)
+    recipient = recipient_of(body)
 
     async def create() -> None:
         queued = await incidents.request_channel(ref.incident_id, key=f"act:{action.get('action_ts')}")
@@ -91,7 +92,7 @@ async def open_close_confirmation(
     await ack()
     ref = _clicked(body, action)
     view = modals.confirm_close(ref.incident_id, metadata=ref.encode())
-    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), Recipient.from_body(body))
+    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), recipient_of(body))
 
 
 async def submit_edit(

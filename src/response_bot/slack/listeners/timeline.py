@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from response_bot.slack.background import Background
 from response_bot.slack.capture import TimelineCapture
 from response_bot.slack.ids import Shortcut
-from response_bot.slack.recipients import Recipient, Replies
+from response_bot.slack.recipients import Replies, recipient_of
 
 DEADLINE = 2.5
 
@@ -21,7 +21,7 @@ def register(app: AsyncApp) -> None:
 async def add_to_timeline(
     ack: AsyncAck, body: dict[str, Any], capture: TimelineCapture, replies: Replies, background: Background
 ) -> None:
-    recipient = Recipient.from_body(body)
+    recipient = recipient_of(body)
     channel = (body.get("channel") or {}).get("id")
     message = body.get("message") or {}
 
