@@ -104,18 +104,15 @@ async def _check(settings: Settings) -> None:
     import aiohttp
 
     from response_bot.db.engine import Database
-    from response_bot.main import _describe_db, _identify
-    from response_bot.slack.app import build_client
+    from response_bot.db.migrate import is_current
+    from response_bot.slack.transport.client import build_client
+    from response_bot.slack.transport.link import connection_url
+    from response_bot.slack.workspace.identity import identify
 
     db = Database(settings.database_url)
     try:
-        if not await db.ping(timeout=5):
-            raise StartupError(
-                f"DATABASE_URL: cannot reach the database ({_describe_db(settings.database_url)})"
-            )
-        print(f"database: reachable ({_describe_db(settings.database_url)})")
-        from response_bot.db.migrate import is_current
-
+        await db.reach()
+        print(f"database: reachable ({db.describe()})")
         if await is_current(settings.database_url):
             stuck = await _stuck_effects(db, settings.duration("announce_check_after"))
         else:
@@ -127,17 +124,9 @@ async def _check(settings: Settings) -> None:
         timeout=aiohttp.ClientTimeout(total=settings.slack_timeout_seconds)
     ) as session:
         client = build_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, session)
-        workspace = await _identify(client, settings.slack_api_url)
+        workspace = await identify(client)
         print(f"slack: bot token accepted (bot user {workspace.bot_user_id} in team {workspace.team_id})")
-        from slack_sdk.errors import SlackApiError
-
-        try:
-            await client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
-        except SlackApiError as error:
-            raise StartupError(
-                f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): use an app-level token "
-                "with connections:write and turn Socket Mode on"
-            ) from None
+        await connection_url(client, settings.slack_app_token.get_secret_value())
         print("slack: app token accepted (Socket Mode available)")
     if stuck:
         for line in stuck:

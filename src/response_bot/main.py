@@ -1,17 +1,30 @@
-"""The composition root: settings → database → services → Slack → web, and back down in reverse."""
+"""The composition root: the bot is four components started in order, each registering its own clean-up
+on one exit stack as it starts, so they stop in reverse.
+
+    core        settings, the database, the domain services, the ticker (not ticking yet)
+    slack       the Web API client, who the bot is, the effect runner, the Bolt app (not connected)
+    web         the docs, the API, /healthz and /metrics
+    scheduling  the dispatcher, ticked by the ticker
+    then the Socket Mode link opens, last.
+
+Stopping runs the stack backwards: stop taking events and let the ones in flight be acked, close the
+link, let background work and the effects in hand finish, stop the ticker (a running pass finishes;
+what the replica holds is handed back), close the web server, close the HTTP session, dispose the
+engine. Within about eight seconds, inside the ten a container orchestrator usually allows.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot import crashpoints
@@ -21,7 +34,6 @@ from response_bot.db.engine import Database
 from response_bot.db.idempotency import Deliveries
 from response_bot.effects.runner import EffectRunner
 from response_bot.effects.service import Effects
-from response_bot.errors import StartupError
 from response_bot.extensions import loader
 from response_bot.extensions.context import Toolkit
 from response_bot.extensions.registry import Registry
@@ -34,33 +46,34 @@ from response_bot.notifications.service import Notifications
 from response_bot.scheduling.dispatcher import Dispatcher, replica_name
 from response_bot.scheduling.ticker import Ticker
 from response_bot.settings import Settings
-from response_bot.slack import headline_channel
-from response_bot.slack.app import build_app, build_client, open_link
-from response_bot.slack.background import Background
-from response_bot.slack.capture import TimelineCapture
-from response_bot.slack.channel_setup import ChannelSetup
-from response_bot.slack.commands import CommandRunner
-from response_bot.slack.confirmations import Confirmations
-from response_bot.slack.errors import ErrorReporter
-from response_bot.slack.extension_runner import ExtensionRunner
-from response_bot.slack.gate import Gate
-from response_bot.slack.headlines import Headlines
-from response_bot.slack.home import HomeTab
-from response_bot.slack.membership import ChannelMembers
-from response_bot.slack.notifier import Notifier
-from response_bot.slack.oidc import code_exchanger
-from response_bot.slack.performer import SlackPerformer
-from response_bot.slack.profiles import SlackProfiles
-from response_bot.slack.recipients import Replies
-from response_bot.slack.workspace import Workspace, identify
+from response_bot.slack.app import ListenerServices, build_app
+from response_bot.slack.channel.setup import ChannelSetup
+from response_bot.slack.commands.runner import CommandRunner
+from response_bot.slack.declaring.confirmations import Confirmations
+from response_bot.slack.extensions.runner import ExtensionRunner
+from response_bot.slack.headline import incidents_channel
+from response_bot.slack.headline.posts import Headlines
+from response_bot.slack.home.tab import HomeTab
+from response_bot.slack.outbox.notifier import Notifier
+from response_bot.slack.outbox.performer import SlackPerformer
+from response_bot.slack.timeline.capture import TimelineCapture
+from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.client import build_client, outbox_client
+from response_bot.slack.transport.errors import ErrorReporter
+from response_bot.slack.transport.link import Link
+from response_bot.slack.transport.recipients import Replies
+from response_bot.slack.workspace.identity import Workspace, identify
+from response_bot.slack.workspace.membership import ChannelMembers
+from response_bot.slack.workspace.oidc import code_exchanger
+from response_bot.slack.workspace.profiles import SlackProfiles
 from response_bot.timeline.service import TimelineService
 from response_bot.users.service import UserService
 from response_bot.vault.service import Vault
 from response_bot.web.access import Access
-from response_bot.web.api import Api
-from response_bot.web.app import build_web_app, start_web
+from response_bot.web.app import build_web_app, serve_web
 from response_bot.web.auth import Anonymous, Authenticator, OidcClient, Signer, SignInWithSlack, TrustedProxy
 from response_bot.web.health import Health
+from response_bot.web.json_api import JsonApi
 from response_bot.web.metrics import Metrics
 from response_bot.web.pages import Pages, templates
 
@@ -68,279 +81,305 @@ log = logging.getLogger("response_bot")
 
 # A declaration and the reminder dispatcher each hold one connection at the same moment.
 WARM_CONNECTIONS = 2
+# Queued behind another replica's effects: look again shortly, when that one has most likely finished.
 WAITING_LOOKS_AGAIN = timedelta(milliseconds=500)
 
 
-@dataclass
-class Services:
+@dataclass(frozen=True)
+class Core:
+    """Settings, the database and the domain services; nothing here talks to Slack."""
+
+    settings: Settings
+    db: Database
+    metrics: Metrics
+    registry: Registry
+    ticker: Ticker
+    replica: str
+    effects: Effects
+    notifications: Notifications
     incidents: IncidentService
-    users: UserService
+    channels: IncidentChannels
+    proposals: Proposals
+    deliveries: Deliveries
     timeline: TimelineService
+    queries: IncidentQueries
+    vault: Vault
 
 
-class Runtime:
-    """Everything one bot process runs. `start()` brings it up, `stop()` takes it down in reverse."""
+@dataclass(frozen=True)
+class SlackSide:
+    """Everything that talks to Slack, built and identified; its link opens last (`take_events`)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.db = Database(settings.database_url, timeout=settings.db_timeout_seconds)
-        self.metrics = Metrics()
-        self.db.on_statement(self.metrics.statement_sent)
-        self.http: aiohttp.ClientSession | None = None
-        self.handler: AsyncSocketModeHandler | None = None
-        self.gate: Gate | None = None
-        self.web_runner: web.AppRunner | None = None
-        self.background: Background | None = None
-        self.workspace: Workspace | None = None
-        self.services: Services | None = None
-        self.registry: Registry | None = None
-        self.dispatcher: Dispatcher | None = None
-        self.effect_runner: EffectRunner | None = None
-        self.ticker: Ticker | None = None
-        self.http_port: int = settings.http_port
+    http: aiohttp.ClientSession
+    client: AsyncWebClient
+    workspace: Workspace
+    headline_channel: str
+    users: UserService
+    members: ChannelMembers
+    background: Background
+    runner: EffectRunner
+    notifier: Notifier
+    link: Link
 
-    async def start(self) -> None:
-        try:
-            await self._start()
-        except BaseException:
-            await self.stop()
-            raise
 
-    async def _start(self) -> None:
-        settings = self.settings
-        if not await self.db.ping(timeout=5):
-            raise StartupError(
-                f"DATABASE_URL: cannot reach the database ({_describe_db(settings.database_url)})"
-            )
-        await self.db.warm(WARM_CONNECTIONS)
-        # slack_sdk applies its own timeout only to sessions it creates, so the shared one carries it.
-        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout_seconds))
-        client = build_client(
-            settings.slack_bot_token.get_secret_value(),
-            settings.slack_api_url,
-            self.http,
-            settings.slack_timeout_seconds,
-        )
-        self.workspace = await _identify(client, settings.slack_api_url)
-        channel_id = await headline_channel.resolve(client, settings.incident_channel)
+@dataclass(frozen=True)
+class WebSide:
+    runner: web.AppRunner
+    port: int
 
-        registry = self.registry = loader.load(settings.plugins)
-        tick = settings.duration("scheduler_tick")
-        lease = settings.duration("notification_lease")
-        replica = replica_name()
-        # The outbox's own client never retries or sleeps by itself: the outbox reschedules.
-        outbox_client = AsyncWebClient(
-            token=client.token,
-            base_url=settings.slack_api_url,
-            session=self.http,
-            timeout=int(max(1, settings.slack_timeout_seconds)),
-            retry_handlers=[],
-        )
-        notifications = Notifications(self.db, _plans(settings, registry))
-        notifications.due_now = self._nudge
-        effects = Effects(self.db, replica=replica, lease=lease)
-        # Queued behind another replica's: look again shortly, when that one has most likely finished.
-        effects.when_waiting(lambda: self._wake_at(utcnow() + WAITING_LOOKS_AGAIN))
-        incidents = IncidentService(
-            self.db,
-            roles=settings.roles,
-            lifecycle=notifications,
-            effects=effects,
-            auto_create_channel=settings.auto_create_channel,
-        )
-        channels = IncidentChannels(self.db)
-        proposals = Proposals(self.db)
-        deliveries = Deliveries(self.db, lease)
-        users = UserService(self.db, SlackProfiles(client))
-        timeline = TimelineService(self.db)
-        self.services = Services(incidents, users, timeline)
-        replies = Replies(client)
-        reporter = ErrorReporter(replies)
-        self.background = Background(reporter)
-        doc_url = settings.incident_url
-        members = ChannelMembers(client)
-        headlines = Headlines(
-            outbox_client, self.workspace, channel_id, doc_url, extra_buttons=registry.headline_buttons
-        )
-        setup = ChannelSetup(outbox_client, channels, self.workspace, doc_url, invitees=settings.invitees)
-        self.effect_runner = runner = EffectRunner(
-            effects,
-            SlackPerformer(outbox_client, headlines, setup),
-            incidents.get,
-            backoff=tick,
-            wake_at=self._wake_at,
-        )
-        toolkit = Toolkit(
-            client=client,
-            incidents=incidents,
-            replies=replies,
-            registry=registry,
-            bot_user_id=self.workspace.bot_user_id,
-            doc_url=doc_url,
-            person=users.profile,
-            rename_channel=setup.rename,
-            proposals=proposals,
-            vault=Vault(self.db, FieldCipher(settings.field_keys) if settings.field_keys else None),
-            effects=effects,
-            runner=runner,
-        )
-        app = build_app(
-            client,
-            self.workspace,
-            reporter,
-            registry,
-            {
-                "incidents": incidents,
-                "users": users,
-                "channels": channels,
-                "proposals": proposals,
-                "runner": runner,
-                "confirmations": Confirmations(runner, headlines, replies, doc_url),
-                "background": self.background,
-                "replies": replies,
-                "commands": CommandRunner(toolkit, deliveries),
-                "extensions": ExtensionRunner(toolkit, incidents, deliveries),
-                "home": HomeTab(client, incidents, members, doc_url),
-                "capture": TimelineCapture(
-                    client, incidents, timeline, self.workspace, settings.timeline_emoji
-                ),
-            },
-        )
 
-        queries = IncidentQueries(self.db)
-        access = Access(queries, members)
-        health = Health(self.db, self._link_up)
-        pages = Pages(queries, access, users, templates(), doc_url)
-        api = Api(queries, access, settings.api_token_list, doc_url)
-        auth = self._authenticator(users)
-        self.metrics.gauges["response_socket_connected"] = self._link_gauge
-        self.web_runner, self.http_port = await start_web(
-            build_web_app(health=health, pages=pages, api=api, auth=auth, metrics=self.metrics),
-            settings.http_host,
-            settings.http_port,
-        )
-        self.handler, self.gate = await open_link(
-            app,
-            settings.slack_app_token.get_secret_value(),
-            settings.socket_ping_interval,
-            on_envelope=lambda kind: self.metrics.count(f'response_envelopes_total{{type="{kind}"}}'),
-        )
-        notifier = Notifier(
-            outbox_client,
-            toolkit,
-            report_url=lambda i: f"{doc_url(i)}/report.md",
-            doc_url=doc_url,
-        )
-        check_after = settings.duration("announce_check_after")
+@dataclass(frozen=True)
+class Scheduling:
+    dispatcher: Dispatcher
 
-        async def sweep() -> None:
-            await effects.rearm_failed_setup(failed_for=max(check_after, 10 * tick))
-            await effects.repair_declarations(auto_create_channel=settings.auto_create_channel)
 
-        self.dispatcher = Dispatcher(
-            notifications,
-            _rules(settings),
-            notifier,
-            lease=lease,
-            replica=replica,
-            # Later than two ticks (plus a second of slack) after it was due: say it is late.
-            late_after=2 * tick + timedelta(seconds=1),
-            backoff=tick,
-            effects=runner,
-            sweep=sweep,
-            sweep_every=check_after,
-        )
-        await notifications.ensure_open_incidents()
-        self.ticker = Ticker(self.dispatcher.tick, tick)
-        self.ticker.start()
+@dataclass(frozen=True)
+class Bot:
+    core: Core
+    slack: SlackSide
+    web: WebSide
+    scheduling: Scheduling
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Bot]:
+    """The whole bot, up; leaving the block (or failing to start) takes it down in reverse."""
+    async with AsyncExitStack() as stack:
+        core = await start_core(settings, stack)
+        slack = await start_slack(core, stack)
+        web = await start_web(core, slack, stack)
+        scheduling = await start_scheduling(core, slack, stack)
+        await take_events(core, slack, stack)
         log.info(
             "connected to Slack over Socket Mode; headline posts go to %s; docs at %s",
-            channel_id,
+            slack.headline_channel,
             settings.public_url,
         )
-
-    def _authenticator(self, users: UserService) -> Authenticator:
-        settings = self.settings
-        if settings.web_auth == "proxy":
-            return TrustedProxy(settings.web_auth_header, users.id_for_email)
-        if settings.web_auth == "slack":
-            assert self.http is not None and self.workspace is not None
-            redirect_uri = f"{settings.public_url}/auth/callback"
-            oidc = OidcClient(
-                client_id=settings.slack_client_id,
-                client_secret=settings.slack_client_secret.get_secret_value(),
-                team_id=self.workspace.team_id,
-                authorize_url=settings.slack_oidc_authorize_url,
-                redirect_uri=redirect_uri,
-                exchange=code_exchanger(
-                    settings.slack_api_url,
-                    self.http,
-                    settings.slack_client_id,
-                    settings.slack_client_secret.get_secret_value(),
-                    redirect_uri,
-                ),
-            )
-            signer = Signer(settings.web_session_secret.get_secret_value())
-            return SignInWithSlack(oidc, signer, secure_cookies=settings.public_url.startswith("https://"))
-        return Anonymous()
-
-    def _nudge(self) -> None:
-        if self.ticker is not None:
-            self.ticker.nudge()
-
-    def _wake_at(self, when: datetime) -> None:
-        if self.ticker is not None:
-            self.ticker.wake_at(when)
-
-    async def _link_gauge(self) -> float:
-        return 1.0 if await self._link_up() else 0.0
-
-    async def _link_up(self) -> bool:
-        return self.handler is not None and bool(await self.handler.client.is_connected())
-
-    async def stop(self) -> None:
-        """In order: take no new envelopes and let the ones in flight be acked, close the link, let
-        background work and a running dispatcher pass finish, then the web server and the database.
-        Within about eight seconds, inside the ten a container orchestrator usually allows."""
-        if self.gate is not None:
-            await self.gate.drain(timeout=3)
-        if self.handler is not None:
-            await self.handler.close_async()
-            self.handler = None
-        if self.background is not None:
-            await self.background.drain(timeout=3)
-        if self.effect_runner is not None:
-            await self.effect_runner.stop(timeout=2)
-        if self.ticker is not None:
-            self.ticker.pause()
-        if self.dispatcher is not None:
-            await self.dispatcher.stop(timeout=2)
-            self.dispatcher = None
-        if self.effect_runner is not None:
-            # What it holds and has not done goes back for another replica to take at once.
-            await self.effect_runner.release()
-            self.effect_runner = None
-        if self.ticker is not None:
-            await asyncio.sleep(0)  # let the scheduler see its last tick finish before it shuts down
-            self.ticker.stop()
-            self.ticker = None
-        if self.web_runner is not None:
-            await self.web_runner.cleanup()
-            self.web_runner = None
-        if self.http is not None:
-            await self.http.close()
-            self.http = None
-        await self.db.dispose()
+        yield Bot(core, slack, web, scheduling)
 
 
-async def _identify(client: AsyncWebClient, api_url: str) -> Workspace:
-    try:
-        return await identify(client)
-    except SlackApiError as error:
-        code = error.response.get("error")
-        raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({code}): check the bot token (xoxb-…)") from None
-    except (aiohttp.ClientError, OSError, TimeoutError) as error:
-        raise StartupError(f"cannot reach Slack's Web API at {api_url}: {error}") from None
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    crashpoints.arm_from_environment()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with running(settings):
+        await stop.wait()
+        log.info("shutting down")
+
+
+async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
+    db = Database(settings.database_url, timeout=settings.db_timeout_seconds)
+    stack.push_async_callback(db.dispose)
+    await db.reach()
+    await db.warm(WARM_CONNECTIONS)
+    metrics = Metrics()
+    db.on_statement(metrics.statement_sent)
+    registry = loader.load(settings.plugins)
+    ticker = Ticker(settings.duration("scheduler_tick"))
+    replica = replica_name()
+    notifications = Notifications(db, _plans(settings, registry))
+    notifications.due_now = ticker.nudge
+    effects = Effects(db, replica=replica, lease=settings.duration("notification_lease"))
+    effects.when_waiting(lambda: ticker.wake_at(utcnow() + WAITING_LOOKS_AGAIN))
+    incidents = IncidentService(
+        db,
+        roles=settings.roles,
+        lifecycle=notifications,
+        effects=effects,
+        auto_create_channel=settings.auto_create_channel,
+    )
+    return Core(
+        settings=settings,
+        db=db,
+        metrics=metrics,
+        registry=registry,
+        ticker=ticker,
+        replica=replica,
+        effects=effects,
+        notifications=notifications,
+        incidents=incidents,
+        channels=IncidentChannels(db),
+        proposals=Proposals(db),
+        deliveries=Deliveries(db, settings.duration("notification_lease")),
+        timeline=TimelineService(db),
+        queries=IncidentQueries(db),
+        vault=Vault(db, FieldCipher(settings.field_keys) if settings.field_keys else None),
+    )
+
+
+async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
+    settings = core.settings
+    # slack_sdk applies its own timeout only to sessions it creates, so the shared one carries it.
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.slack_timeout_seconds))
+    stack.push_async_callback(http.close)
+    client = build_client(
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_api_url,
+        http,
+        settings.slack_timeout_seconds,
+    )
+    workspace = await identify(client)
+    headline_channel = await incidents_channel.resolve(client, settings.incident_channel)
+    outbox = outbox_client(client)
+    doc_url = settings.incident_url
+    users = UserService(core.db, SlackProfiles(client))
+    members = ChannelMembers(client)
+    replies = Replies(client)
+    reporter = ErrorReporter(replies)
+    background = Background(reporter)
+    headlines = Headlines(
+        outbox, workspace, headline_channel, doc_url, extra_buttons=core.registry.headline_buttons
+    )
+    setup = ChannelSetup(outbox, core.channels, workspace, doc_url, invitees=settings.invitees)
+    runner = EffectRunner(
+        core.effects,
+        SlackPerformer(outbox, headlines, setup),
+        core.incidents.get,
+        backoff=settings.duration("scheduler_tick"),
+        wake_at=core.ticker.wake_at,
+    )
+    toolkit = Toolkit(
+        client=client,
+        incidents=core.incidents,
+        replies=replies,
+        registry=core.registry,
+        bot_user_id=workspace.bot_user_id,
+        doc_url=doc_url,
+        person=users.profile,
+        rename_channel=setup.rename,
+        proposals=core.proposals,
+        vault=core.vault,
+        effects=core.effects,
+        runner=runner,
+    )
+    services = ListenerServices(
+        incidents=core.incidents,
+        users=users,
+        channels=core.channels,
+        proposals=core.proposals,
+        runner=runner,
+        confirmations=Confirmations(runner, headlines, replies, doc_url),
+        background=background,
+        replies=replies,
+        commands=CommandRunner(toolkit, core.deliveries),
+        extensions=ExtensionRunner(toolkit, core.incidents, core.deliveries),
+        home=HomeTab(client, core.incidents, members, doc_url),
+        capture=TimelineCapture(client, core.incidents, core.timeline, workspace, settings.timeline_emoji),
+    )
+    app = build_app(client, workspace, reporter, core.registry, services)
+    link = Link(
+        app,
+        settings.slack_app_token.get_secret_value(),
+        settings.socket_ping_interval,
+        on_envelope=lambda kind: core.metrics.count(f'response_envelopes_total{{type="{kind}"}}'),
+    )
+    notifier = Notifier(outbox, toolkit, report_url=lambda i: f"{doc_url(i)}/report.md", doc_url=doc_url)
+    return SlackSide(
+        http=http,
+        client=client,
+        workspace=workspace,
+        headline_channel=headline_channel,
+        users=users,
+        members=members,
+        background=background,
+        runner=runner,
+        notifier=notifier,
+        link=link,
+    )
+
+
+async def start_web(core: Core, slack: SlackSide, stack: AsyncExitStack) -> WebSide:
+    settings = core.settings
+    access = Access(core.queries, slack.members)
+
+    async def link_gauge() -> float:
+        return 1.0 if await slack.link.is_up() else 0.0
+
+    core.metrics.gauges["response_socket_connected"] = link_gauge
+    app = build_web_app(
+        health=Health(core.db, slack.link.is_up),
+        pages=Pages(core.queries, access, slack.users, templates(), settings.incident_url),
+        api=JsonApi(core.queries, access, settings.api_token_list, settings.incident_url),
+        auth=_authenticator(settings, slack),
+        metrics=core.metrics,
+    )
+    runner, port = await serve_web(app, settings.http_host, settings.http_port)
+    stack.push_async_callback(runner.cleanup)
+    return WebSide(runner, port)
+
+
+async def start_scheduling(core: Core, slack: SlackSide, stack: AsyncExitStack) -> Scheduling:
+    settings = core.settings
+    tick = settings.duration("scheduler_tick")
+    check_after = settings.duration("announce_check_after")
+
+    async def sweep() -> None:
+        await core.effects.rearm_failed_setup(failed_for=max(check_after, 10 * tick))
+        await core.effects.repair_declarations(auto_create_channel=settings.auto_create_channel)
+
+    dispatcher = Dispatcher(
+        core.notifications,
+        _rules(settings),
+        slack.notifier,
+        lease=settings.duration("notification_lease"),
+        replica=core.replica,
+        # Later than two ticks (plus a second of slack) after it was due: say it is late.
+        late_after=2 * tick + timedelta(seconds=1),
+        backoff=tick,
+        effects=slack.runner,
+        sweep=sweep,
+        sweep_every=check_after,
+    )
+    await core.notifications.ensure_open_incidents()
+
+    async def stop_ticking() -> None:
+        await asyncio.sleep(0)  # let the scheduler see its last tick finish before it shuts down
+        core.ticker.stop()
+
+    # Run in reverse: no more ticks, the running pass finishes, what this replica holds and has not
+    # done goes back for another replica to take at once, then the scheduler stops.
+    stack.push_async_callback(stop_ticking)
+    stack.push_async_callback(slack.runner.release)
+    stack.push_async_callback(dispatcher.stop, timeout=2)
+    stack.callback(core.ticker.pause)
+    core.ticker.start(dispatcher.tick)
+    return Scheduling(dispatcher)
+
+
+async def take_events(core: Core, slack: SlackSide, stack: AsyncExitStack) -> None:
+    """Open the link. On the way down, in reverse: it stops taking envelopes, lets the ones in flight
+    be acked and closes; then background work and the effects in hand get a few seconds to finish."""
+    stack.push_async_callback(slack.runner.stop, timeout=2)
+    stack.push_async_callback(slack.background.drain, timeout=3)
+    await slack.link.open()
+    stack.push_async_callback(slack.link.close)
+
+
+def _authenticator(settings: Settings, slack: SlackSide) -> Authenticator:
+    if settings.web_auth == "proxy":
+        return TrustedProxy(settings.web_auth_header, slack.users.id_for_email)
+    if settings.web_auth == "slack":
+        redirect_uri = f"{settings.public_url}/auth/callback"
+        oidc = OidcClient(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            team_id=slack.workspace.team_id,
+            authorize_url=settings.slack_oidc_authorize_url,
+            redirect_uri=redirect_uri,
+            exchange=code_exchanger(
+                settings.slack_api_url,
+                slack.http,
+                settings.slack_client_id,
+                settings.slack_client_secret.get_secret_value(),
+                redirect_uri,
+            ),
+        )
+        signer = Signer(settings.web_session_secret.get_secret_value())
+        return SignInWithSlack(oidc, signer, secure_cookies=settings.public_url.startswith("https://"))
+    return Anonymous()
 
 
 def _plans(settings: Settings, registry: Registry) -> list[Plan]:
@@ -371,28 +410,3 @@ def _rules(settings: Settings) -> Rules:
         cadence=settings.cadence,
         hours=settings.hours,
     )
-
-
-def _describe_db(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return f"SQLite file {parsed.database}"
-    return f"{parsed.host}:{parsed.port or 5432}/{parsed.database}"
-
-
-async def serve(settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT, then shut down gracefully."""
-    crashpoints.arm_from_environment()
-    runtime = Runtime(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await runtime.start()
-    try:
-        await stop.wait()
-        log.info("shutting down")
-    finally:
-        await runtime.stop()

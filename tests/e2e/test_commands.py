@@ -27,11 +27,11 @@ def done(message: Message) -> bool:
 
 
 async def incident(bot: RunningBot) -> Incident:
-    return await bot.runtime.services.incidents.get(1)  # type: ignore[union-attr]
+    return await bot.core.incidents.get(1)
 
 
 async def timeline(bot: RunningBot) -> list[TimelineEntry]:
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         rows = await session.execute(select(TimelineEntry).order_by(TimelineEntry.id))
         return list(rows.scalars())
 
@@ -148,7 +148,7 @@ async def test_action_logs_a_follow_up(
     bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.bob, room(declared), "action Add an alert on checkout 5xx"))
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         texts = (await session.execute(select(FollowUp.text))).scalars().all()
     assert texts == ["Add an alert on checkout 5xx"]
     assert not done(await command(slack, people.bob, room(declared), "action"))
@@ -301,6 +301,6 @@ async def test_mentions_in_passing_and_bot_messages_are_not_commands(
     message = await slack.say(people.bob, room(declared), f"thanks <@{BOT_USER_ID}>, close enough")
     await slack.settled()
     assert not done(message) and slack.ephemerals(people.bob) == []
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         count = (await session.execute(select(func.count()).select_from(TimelineEntry))).scalar_one()
     assert count == before

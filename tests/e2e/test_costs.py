@@ -18,7 +18,7 @@ from tests.support.waiting import eventually
 async def quiet(bot: RunningBot, slack: FakeSlack) -> None:
     """Every envelope acked and every effect stored by this replica performed."""
     await slack.settled()
-    runner = bot.runtime.effect_runner
+    runner = bot.running.slack.runner
     assert runner is not None
 
     async def idle() -> bool:
@@ -50,7 +50,7 @@ async def test_a_declaration_with_its_channel_makes_seven_slack_calls_and_eleven
     def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         sent.append(" ".join(statement.split()))
 
-    engine = bot.runtime.db.engine.sync_engine
+    engine = bot.core.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
     try:
         await declare(slack, people, "Checkout is down")
@@ -67,7 +67,7 @@ async def test_a_declaration_with_its_channel_makes_seven_slack_calls_and_eleven
     ticks = ("SELECT notifications.id", "BEGIN", "UPDATE notifications", "SELECT effects.id FROM effects")
     sweep = ("incidents.headline_ts IS NULL", "UPDATE effects SET status=?, due_at=?, attempts=?")
     ours = [s for s in sent if not s.startswith(ticks) and not any(part in s for part in sweep)]
-    expected = 11 + (5 if bot.runtime.db.is_sqlite else 0)
+    expected = 11 + (5 if bot.core.db.is_sqlite else 0)
     assert len(ours) == expected, "\n".join(ours)
 
 
@@ -75,7 +75,7 @@ async def test_postgres_connections_are_open_before_the_first_user_needs_one(
     start_bot: StartBot, database_url: str
 ) -> None:
     bot = await start_bot()
-    pool = bot.runtime.db.engine.pool
-    if bot.runtime.db.is_sqlite:
+    pool = bot.core.db.engine.pool
+    if bot.core.db.is_sqlite:
         return  # one file, nothing to warm
     assert pool.checkedin() + pool.checkedout() >= 2  # type: ignore[attr-defined]

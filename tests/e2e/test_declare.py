@@ -13,7 +13,7 @@ from tests.support.bot import RunningBot
 
 
 async def incident_count(bot: RunningBot) -> int:
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         return int((await session.execute(select(func.count()).select_from(Incident))).scalar_one())
 
 
@@ -70,7 +70,7 @@ async def test_submitting_stores_the_incident_posts_one_headline_and_confirms_to
     assert "Incident 1" in note.text
     assert f"archives/{people.incidents.id}/p{headline.ts.replace('.', '')}" in note.text
 
-    incident = await bot.runtime.services.incidents.get(1)  # type: ignore[union-attr]
+    incident = await bot.core.incidents.get(1)
     assert incident.title == "Payments API returning 500s"
     assert incident.summary == "Card payments fail at checkout"
     assert incident.severity is Severity.MAJOR

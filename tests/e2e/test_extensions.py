@@ -133,6 +133,6 @@ async def test_the_readme_examples_work_as_written(
     await slack.wait_for_message(room, lambda m: m.text.startswith("The incident has been running for"))
     await slack.say(people.alice, room, "is there a run book?")
     await slack.wait_for_message(room, lambda m: "runbooks" in m.text and "found here" in m.text)
-    registry = bot.runtime.registry  # type: ignore[attr-defined]
+    registry = bot.core.registry
     assert [(n.interval_mins, n.max_notifications) for n in registry.notifications] == [(30, 10)]
     sys.modules.pop("readme_plugin", None)

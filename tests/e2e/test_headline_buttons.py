@@ -46,7 +46,7 @@ async def test_edit_opens_a_prefilled_modal_and_saving_edits_the_same_message(
     assert "Search and browse are down" in edited.blocks[0]["text"]["text"]
     facts = headline_fields(edited)
     assert "⛈️ Critical" in facts and f"<@{people.carol.id}>" in facts
-    incident = await bot.runtime.services.incidents.get(1)  # type: ignore[union-attr]
+    incident = await bot.core.incidents.get(1)
     assert incident.summary == "Nothing loads" and incident.lead is not None
 
 
@@ -69,7 +69,7 @@ async def test_edit_without_changes_does_not_touch_the_headline(
     view = await slack.wait_for_view(people.bob, "incident_edit")
     result = await slack.submit(people.bob, view, {})
     assert result.closed
-    await bot.runtime.background.drain(timeout=2)  # type: ignore[union-attr]
+    await bot.running.slack.background.drain(timeout=2)
     assert slack.calls("chat.update") == []
 
 
@@ -81,7 +81,7 @@ async def test_close_asks_for_confirmation_then_resolves_and_removes_the_buttons
     await slack.click(people.bob, headline, "headline_close")
     confirm = await slack.wait_for_view(people.bob, "incident_close")
     assert "Close *Incident 1*" in str(confirm.blocks)
-    incident = await bot.runtime.services.incidents.get(1)  # type: ignore[union-attr]
+    incident = await bot.core.incidents.get(1)
     assert incident.is_open  # nothing happens until confirmed
 
     result = await slack.submit(people.bob, confirm)
@@ -92,7 +92,7 @@ async def test_close_asks_for_confirmation_then_resolves_and_removes_the_buttons
     facts = headline_fields(closed)
     assert "Resolved" in facts and "*Duration*" in facts
     assert button_ids(closed) == []
-    incident = await bot.runtime.services.incidents.get(1)  # type: ignore[union-attr]
+    incident = await bot.core.incidents.get(1)
     assert incident.resolved_at is not None and not incident.is_open
 
 

@@ -95,5 +95,5 @@ async def test_a_rename_in_slack_is_tracked(bot: RunningBot, slack: FakeSlack, p
     assert declared.channel is not None
     await slack.rename_in_slack(people.bob, declared.channel, "inc-1-redis-cache-stampede")
     await slack.settled()
-    incident = await bot.runtime.services.incidents.get(1)  # type: ignore[union-attr]
+    incident = await bot.core.incidents.get(1)
     assert incident.channel_name == "inc-1-redis-cache-stampede"

@@ -48,7 +48,7 @@ def is_notification_post(args: dict[str, Any]) -> bool:
 
 async def waiting(bot: RunningBot, kind: str) -> list[Notification]:
     """Rows of this kind still to come: none means the reminder has stopped for good."""
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         rows = await session.execute(
             select(Notification).where(
                 Notification.kind == kind, Notification.status.in_([Delivery.PENDING, Delivery.SENDING])

@@ -14,7 +14,7 @@ from tests.support.bot import RunningBot
 
 
 async def messages(bot: RunningBot) -> list[TimelineEntry]:
-    entries = await bot.runtime.services.timeline.entries(1)  # type: ignore[union-attr]
+    entries = await bot.core.timeline.entries(1)
     return [e for e in entries if e.kind is EntryKind.MESSAGE]
 
 
@@ -167,7 +167,7 @@ async def test_timeline_is_in_message_time_order_with_automatic_entries(
     await slack.settled()
     await slack.pin(people.bob, first)  # pinned later, happened earlier
     await slack.settled()
-    entries = await bot.runtime.services.timeline.entries(1)  # type: ignore[union-attr]
+    entries = await bot.core.timeline.entries(1)
     assert [e.kind for e in entries][:2] == [EntryKind.DECLARED, EntryKind.CHANNEL]
     assert [e.text for e in entries if e.kind is EntryKind.MESSAGE] == ["first", "second"]
     assert entries == sorted(entries, key=lambda e: e.occurred_at)

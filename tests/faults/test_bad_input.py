@@ -39,7 +39,7 @@ async def declared(bot: RunningBot, slack: FakeSlack, people: People) -> Declare
 
 
 async def timeline_size(bot: RunningBot) -> int:
-    return len(await bot.runtime.services.timeline.entries(1))  # type: ignore[union-attr]
+    return len(await bot.core.timeline.entries(1))
 
 
 @pytest.mark.parametrize("field", ["title", "summary", "impact"])
@@ -91,7 +91,7 @@ async def test_unicode_emoji_and_right_to_left_text_work_everywhere(
     assert done(
         await command(slack, people.alice, declared.channel, "update 🚒 נפתר בחלקו — partially fixed")
     )
-    entries = await bot.runtime.services.timeline.entries(1)  # type: ignore[union-attr]
+    entries = await bot.core.timeline.entries(1)
     assert entries[-1].text == "🚒 נפתר בחלקו — partially fixed"
     status, html, _ = await bot.get("/incidents/1")
     assert status == 200 and "שגיאות בתשלום 💳🔥" in html and "مرحبا 👋" in html
@@ -138,7 +138,7 @@ async def test_only_real_active_people_can_lead(
     assert not done(message)
     expected = {"unknown": "can't find", "deactivated": "deactivated", "bot": "is a bot"}[who]
     assert expected in (await slack.wait_for_ephemeral(people.alice)).text
-    assert (await bot.runtime.services.incidents.get(1)).lead is None  # type: ignore[union-attr]
+    assert (await bot.core.incidents.get(1)).lead is None
 
 
 async def test_a_bot_picked_as_lead_in_the_form_is_refused_in_the_form(
@@ -156,7 +156,7 @@ async def test_an_edit_form_for_an_incident_that_no_longer_exists(
 ) -> None:
     await slack.click(people.bob, declared.headline, "headline_edit")
     view = await slack.wait_for_view(people.bob, "incident_edit")
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         await session.execute(delete(TimelineEntry))
         await session.execute(delete(Incident))
     result = await slack.submit(people.bob, view, {"title": "Renamed"})
@@ -171,7 +171,7 @@ async def test_tampered_private_metadata_is_refused_clearly(
     view.payload["private_metadata"] = '{"incident_id": "one; DROP TABLE incidents"}'
     result = await slack.submit(people.bob, view, {"title": "Renamed"})
     assert not result.closed and "start again" in result.errors["title"]
-    assert (await bot.runtime.services.incidents.get(1)).title == "Checkout errors"  # type: ignore[union-attr]
+    assert (await bot.core.incidents.get(1)).title == "Checkout errors"
 
 
 async def test_events_from_channels_the_bot_has_never_seen_are_acked_and_ignored(

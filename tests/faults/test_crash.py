@@ -40,7 +40,7 @@ async def test_a_crashing_event_handler_is_logged_and_costs_nothing_else(
         await slack.rename_in_slack(people.alice, room, "inc-1-cache-stampede")
         await slack.settled()
         await slack.wait_for(lambda: "reference" in caplog.text)
-    assert (await bot.runtime.services.incidents.get(1)).channel_name == "inc-1-cache-stampede"  # type: ignore[union-attr]
+    assert (await bot.core.incidents.get(1)).channel_name == "inc-1-cache-stampede"
     assert not slack.unacked()
 
 

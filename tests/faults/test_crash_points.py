@@ -57,7 +57,7 @@ def disarmed() -> Iterator[None]:
 
 async def all_effects_done(bot: RunningBot, timeout: float = 15) -> list[Effect]:
     async def finished() -> list[Effect] | None:
-        async with bot.runtime.db.transaction() as session:
+        async with bot.core.db.transaction() as session:
             rows = list((await session.scalars(select(Effect).order_by(Effect.id))).all())
         return rows if rows and all(r.status == EffectStatus.DONE for r in rows) else None
 
@@ -77,7 +77,7 @@ def headlines_of(slack: FakeSlack, people: People, incident_id: int) -> list[Mes
 
 
 async def the_incident(bot: RunningBot) -> Incident:
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         [incident] = (await session.scalars(select(Incident).where(Incident.title == TITLE))).all()
         return incident
 
@@ -217,7 +217,7 @@ async def test_a_status_update_is_posted_once_in_both_places_with_its_tick_when_
     in_room = [m for m in slack.messages(room, include_threads=False) if "Update on Incident" in m.text]
     under = [m for m in slack.messages(people.incidents) if m.thread_ts == headline.ts]
     assert len(in_room) == 1 and len(under) == 1 and "Rolled back the deploy" in under[0].text
-    async with second.runtime.db.transaction() as session:
+    async with second.core.db.transaction() as session:
         updates = await session.scalar(
             select(func.count()).select_from(TimelineEntry).where(TimelineEntry.kind == EntryKind.UPDATE)
         )

@@ -79,7 +79,7 @@ async def test_users_are_told_to_retry_the_link_stays_up_and_it_recovers_by_itse
             lambda: [m for m in slack.messages(people.incidents) if "During the outage" in m.text]
         )
         assert done(await command(slack, people.alice, room, "sev 1"))
-        async with bot.runtime.db.transaction() as session:
+        async with bot.core.db.transaction() as session:
             titles = (await session.execute(select(Incident.title).order_by(Incident.id))).scalars().all()
             severity_changes = (
                 await session.execute(
@@ -90,6 +90,6 @@ async def test_users_are_told_to_retry_the_link_stays_up_and_it_recovers_by_itse
             ).scalar_one()
         assert titles == ["Before the outage", "During the outage"]
         assert severity_changes == 1
-        assert (await bot.runtime.services.incidents.get(1)).severity is Severity.CRITICAL  # type: ignore[union-attr]
+        assert (await bot.core.incidents.get(1)).severity is Severity.CRITICAL
     finally:
         await bot.stop()

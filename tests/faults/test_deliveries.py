@@ -33,7 +33,7 @@ async def storm(slack: FakeSlack, delivery: Delivery) -> None:
 
 
 async def count(bot: RunningBot, model: Any, *where: Any) -> int:
-    async with bot.runtime.db.transaction() as session:
+    async with bot.core.db.transaction() as session:
         return int(
             (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
         )

@@ -11,12 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from slack_bolt.async_app import AsyncApp
 from sqlalchemy import select, update
 
 from response_bot.crypto import CannotDecrypt, FieldCipher
 from response_bot.db.engine import Database
+from response_bot.extensions.registry import Registry
 from response_bot.settings import ConfigError, load_settings
-from response_bot.slack.listeners.events import BUILTINS
+from response_bot.slack.app import register_flows
 from response_bot.vault.models import StoredSecret
 from response_bot.vault.service import Vault, VaultClosed
 from tests.conftest import People
@@ -110,7 +112,8 @@ def test_every_subscribed_event_has_a_listener_and_every_listener_is_subscribed(
         e.replace("message.channels", "message").replace("message.groups", "message")
         for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     }
-    assert subscribed == set(BUILTINS) | {"app_mention"}
+    app = AsyncApp(token="xoxb-test", process_before_response=True)
+    assert subscribed == register_flows(app, Registry()).types
 
 
 def test_shortcuts_in_the_manifest_are_the_ones_the_code_handles() -> None:

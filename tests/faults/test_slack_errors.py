@@ -102,7 +102,7 @@ async def test_slack_unreachable_while_declaring_the_incident_is_announced_when_
         await proxy.cut()
         result = await slack.submit(people.alice, view)
         assert result.closed  # stored and acked: the socket does not need the Web API
-        incident = await bot.runtime.services.incidents.get(1)  # type: ignore[union-attr]
+        incident = await bot.core.incidents.get(1)
         assert incident.title == "Payments down" and incident.headline_ts is None
         proxy.restore()
         await slack.wait_for(lambda: headlines(slack, people), timeout=15)

@@ -22,7 +22,7 @@ from response_bot.incidents.enums import Severity
 from response_bot.incidents.fields import IncidentFields
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
-from response_bot.slack.errors import describe
+from response_bot.slack.transport.errors import describe
 from response_bot.users.models import UserRef
 from tests.support.databases import (
     ADMIN_DSN,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-from response_bot.main import Runtime
+from response_bot.main import Bot, Core, running
 from response_bot.settings import Settings
 from tests.fakeslack import FakeSlack
 
@@ -32,19 +33,25 @@ def bot_settings(slack: FakeSlack, database_url: str, **overrides: Any) -> Setti
 class RunningBot:
     slack: FakeSlack
     settings: Settings
-    runtime: Runtime = field(init=False)
+    running: Bot = field(init=False)
     # Killed at a crash point (tests/support/crash.py): nothing left to stop.
     dead: bool = False
+    _stack: AsyncExitStack = field(init=False)
 
     async def start(self) -> RunningBot:
-        self.runtime = Runtime(self.settings)
-        await self.runtime.start()
+        self._stack = AsyncExitStack()
+        self.running = await self._stack.enter_async_context(running(self.settings))
+        self.dead = False
         await self.slack.wait_connected()
         return self
 
     async def stop(self) -> None:
         if not self.dead:
-            await self.runtime.stop()
+            await self._stack.aclose()
+
+    @property
+    def core(self) -> Core:
+        return self.running.core
 
     async def restart(self) -> RunningBot:
         await self.stop()
@@ -52,7 +59,7 @@ class RunningBot:
 
     @property
     def web_url(self) -> str:
-        return f"http://127.0.0.1:{self.runtime.http_port}"
+        return f"http://127.0.0.1:{self.running.web.port}"
 
     async def get(self, path: str, **kwargs: Any) -> tuple[int, str, dict[str, str]]:
         async with aiohttp.ClientSession() as session, session.get(self.web_url + path, **kwargs) as response:

@@ -18,41 +18,32 @@ from tests.support.tcpproxy import TcpProxy
 
 def freeze(bot: RunningBot) -> None:
     """Stop the replica doing anything more, right now (the synchronous half of dying)."""
-    runtime = bot.runtime
     bot.dead = True
-    if runtime.gate is not None:
-        runtime.gate.draining = True
-    if runtime.effect_runner is not None:
-        runtime.effect_runner._stopping = True
-    if runtime.ticker is not None:
-        runtime.ticker.stop()
+    bot.running.slack.link.gate.draining = True
+    bot.running.slack.runner._stopping = True
+    bot.running.core.ticker.stop()
 
 
 async def kill(bot: RunningBot) -> None:
     """Everything the replica was doing stops; its connections close; nothing is released."""
     freeze(bot)
-    runtime = bot.runtime
+    parts = bot.running
     current = asyncio.current_task()
-    tasks: set[asyncio.Task[object]] = set()
-    if runtime.effect_runner is not None:
-        tasks |= set(runtime.effect_runner._tasks)  # type: ignore[arg-type]
-    if runtime.background is not None:
-        tasks |= set(runtime.background._tasks)  # type: ignore[arg-type]
-    if runtime.dispatcher is not None and runtime.dispatcher._running is not None:
-        tasks.add(runtime.dispatcher._running)  # type: ignore[arg-type]
+    tasks: set[asyncio.Task[object]] = set(parts.slack.runner._tasks) | set(parts.slack.background._tasks)  # type: ignore[arg-type]
+    if parts.scheduling.dispatcher._running is not None:
+        tasks.add(parts.scheduling.dispatcher._running)  # type: ignore[arg-type]
     for task in tasks:
         if task is not current:
             task.cancel()
-    if runtime.handler is not None:
+    handler = parts.slack.link._handler
+    if handler is not None:
         with contextlib.suppress(Exception):
-            await runtime.handler.client.close()
+            await handler.client.close()
     if tasks - {current}:
         await asyncio.wait(tasks - {current}, timeout=2)
-    if runtime.web_runner is not None:
-        await runtime.web_runner.cleanup()
-    if runtime.http is not None:
-        await runtime.http.close()
-    await runtime.db.dispose()
+    await parts.web.runner.cleanup()
+    await parts.slack.http.close()
+    await parts.core.db.dispose()
 
 
 def die_at(point: str, bot: RunningBot) -> None:

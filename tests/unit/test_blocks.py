@@ -8,8 +8,8 @@ import pytest
 
 from response_bot.incidents.enums import Severity, Status
 from response_bot.incidents.models import Incident
-from response_bot.slack.blocks import headline, modals
-from response_bot.slack.blocks.text import escape
+from response_bot.slack.blocks import declaring, headline
+from response_bot.slack.blocks.text import Message, escape
 from response_bot.users.models import User
 from tests.fakeslack.blockkit import message_problems, view_problems
 
@@ -35,7 +35,7 @@ def make_incident(**overrides: object) -> Incident:
     return incident
 
 
-def render(incident: Incident) -> headline.Message:
+def render(incident: Incident) -> Message:
     buttons = [element for _, element in headline.core_buttons(incident, "{}")]
     return headline.headline(incident, doc_url="https://r.example/incidents/42", buttons=buttons)
 
@@ -61,7 +61,7 @@ def test_headline_for_a_closed_incident_has_duration_and_no_buttons() -> None:
 
 
 def test_declare_modal_is_valid_and_prefills_up_to_slacks_limit() -> None:
-    view = modals.declare(title="y" * 5000, metadata='{"channel_id":"C1"}')
+    view = declaring.declare(title="y" * 5000, metadata='{"channel_id":"C1"}')
     assert view_problems(view) == []
     assert len(view["blocks"][0]["element"]["initial_value"]) == 3000
 
@@ -69,16 +69,16 @@ def test_declare_modal_is_valid_and_prefills_up_to_slacks_limit() -> None:
 def test_edit_modal_is_valid_with_every_field_filled_to_the_maximum() -> None:
     incident = make_incident(title="t" * 150, summary="s" * 3000, impact="i" * 3000, id=10**12)
     incident.lead = User(slack_id="U0LEAD", name="bob")
-    view = modals.edit(incident, metadata="{}")
+    view = headline.edit(incident, metadata="{}")
     assert view_problems(view) == []
     assert view["title"]["text"].startswith("Edit incident")
     assert len(view["title"]["text"]) <= 24
 
 
 def test_close_confirmation_with_a_problem_is_valid() -> None:
-    assert view_problems(modals.confirm_close(3, metadata="{}", problem=EVIL)) == []
+    assert view_problems(headline.confirm_close(3, metadata="{}", problem=EVIL)) == []
 
 
 def test_confirmation_text_escapes_the_title() -> None:
-    text = headline.declared_confirmation(make_incident(title=EVIL), headline_url=None, doc_url="https://d")
+    text = declaring.declared_confirmation(make_incident(title=EVIL), headline_url=None, doc_url="https://d")
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text

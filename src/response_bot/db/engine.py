@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 
 from response_bot.db.errors import CommitUncertain, StorageError
 from response_bot.db.unavailable import is_unavailable
+from response_bot.errors import StartupError
 
 log = logging.getLogger(__name__)
 AFTER_COMMIT = "response_after_commit"
@@ -48,6 +49,18 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    def describe(self) -> str:
+        """Where the database is, for messages (never the password)."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite":
+            return f"SQLite file {parsed.database}"
+        return f"{parsed.host}:{parsed.port or 5432}/{parsed.database}"
+
+    async def reach(self) -> None:
+        """Fail start-up in one line if the database does not answer within a few seconds."""
+        if not await self.ping(timeout=5):
+            raise StartupError(f"DATABASE_URL: cannot reach the database ({self.describe()})")
 
     @asynccontextmanager
     async def transaction(self, timeout: float | None = None) -> AsyncIterator[AsyncSession]:

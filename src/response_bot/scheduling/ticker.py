@@ -17,14 +17,14 @@ log = logging.getLogger(__name__)
 
 
 class Ticker:
-    def __init__(self, tick: Callable[[], Awaitable[object]], every: timedelta) -> None:
-        self._tick = tick
+    def __init__(self, every: timedelta) -> None:
         self._every = every
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
-    def start(self) -> None:
+    def start(self, tick: Callable[[], Awaitable[object]]) -> None:
+        """Call `tick` now and every interval after; until then, `nudge` and `wake_at` do nothing."""
         self._scheduler.add_job(
-            self._tick,
+            tick,
             "interval",
             seconds=self._every.total_seconds(),
             id=JOB_ID,

@@ -1,48 +1,74 @@
-"""Assembling the Bolt app, its Web API client and the Socket Mode link."""
+"""The Bolt app: every flow's listeners, what they are given, and the one error handler."""
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
-from response_bot.errors import StartupError
+from response_bot.effects.runner import EffectRunner
 from response_bot.extensions.registry import Registry
-from response_bot.slack.errors import ErrorReporter
-from response_bot.slack.gate import Gate
-from response_bot.slack.listeners import register_all
-from response_bot.slack.workspace import Workspace
+from response_bot.incidents.channels import IncidentChannels
+from response_bot.incidents.proposals import Proposals
+from response_bot.incidents.service import IncidentService
+from response_bot.slack.channel import listeners as channel
+from response_bot.slack.commands import listeners as commands
+from response_bot.slack.commands import prompts
+from response_bot.slack.commands.runner import CommandRunner
+from response_bot.slack.declaring import listeners as declaring
+from response_bot.slack.declaring.confirmations import Confirmations
+from response_bot.slack.extensions import listeners as extensions
+from response_bot.slack.extensions.runner import ExtensionRunner
+from response_bot.slack.headline import listeners as headline
+from response_bot.slack.home import listeners as home
+from response_bot.slack.home.tab import HomeTab
+from response_bot.slack.timeline import listeners as timeline
+from response_bot.slack.timeline.capture import TimelineCapture
+from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.errors import ErrorReporter
+from response_bot.slack.transport.events import Events
+from response_bot.slack.transport.recipients import Replies
+from response_bot.slack.workspace.identity import Workspace
+from response_bot.users.service import UserService
 
-log = logging.getLogger(__name__)
+# Each flow's `register(app, events)`, in the order their handlers run for an event type they share.
+FLOWS = (declaring, headline, commands, prompts, channel, timeline, home)
 
 
-def build_client(
-    token: str, base_url: str, session: aiohttp.ClientSession, timeout: float = 10
-) -> AsyncWebClient:
-    """The one Web API client: retries connection errors, 429s (honouring Retry-After) and 5xx, briefly."""
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        session=session,
-        timeout=int(max(1, timeout)),
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+@dataclass(frozen=True)
+class ListenerServices:
+    """What a listener may name as a parameter besides Bolt's own (`ack`, `body`, `client`, …).
+
+    Bolt injects by parameter name, so `incidents: IncidentService` in a listener's signature gets
+    `incidents` below; `tests/listeners/test_wiring.py` checks every listener asks only for these."""
+
+    incidents: IncidentService
+    users: UserService
+    channels: IncidentChannels
+    proposals: Proposals
+    runner: EffectRunner
+    confirmations: Confirmations
+    background: Background
+    replies: Replies
+    commands: CommandRunner
+    extensions: ExtensionRunner
+    home: HomeTab
+    capture: TimelineCapture
+
+
+def register_flows(app: AsyncApp, registry: Registry) -> Events:
+    """Every flow's listeners on `app`; returns the event types and their handlers, registered too."""
+    events = Events()
+    for flow in FLOWS:
+        flow.register(app, events)
+    extensions.register(app, events, registry)
+    events.register(app)
+    return events
 
 
 def build_app(
@@ -50,10 +76,8 @@ def build_app(
     workspace: Workspace,
     reporter: ErrorReporter,
     registry: Registry,
-    services: dict[str, Any],
+    services: ListenerServices,
 ) -> AsyncApp:
-    """A Bolt app whose listeners receive `services` by name (e.g. `incidents: IncidentService`)."""
-
     async def authorize(**_: Any) -> AuthorizeResult:
         # Identity was learnt at start; Bolt need not call auth.test on the first envelope.
         return AuthorizeResult(
@@ -76,36 +100,13 @@ def build_app(
     # process_before_response: the ack goes out when the listener returns, so each listener
     # decides what is durable before acking and hands the rest to Background.
     app = AsyncApp(client=template, authorize=authorize, process_before_response=True)
+    given = {field.name: getattr(services, field.name) for field in dataclasses.fields(services)}
 
     async def inject(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-        context.update(services)
+        context.update(given)
         await next()
 
     app.use(inject)
     app.error(reporter.bolt_error_handler)
-    register_all(app, registry)
+    register_flows(app, registry)
     return app
-
-
-async def open_link(
-    app: AsyncApp,
-    app_token: str,
-    ping_interval: float,
-    on_envelope: Callable[[str], None] = lambda kind: None,
-) -> tuple[AsyncSocketModeHandler, Gate]:
-    """Connect over Socket Mode, failing fast (not retrying forever) when the app token is refused."""
-    handler = AsyncSocketModeHandler(app, app_token=app_token, ping_interval=ping_interval)
-    gate = Gate(handler.handle, on_envelope)
-    handler.client.socket_mode_request_listeners[:] = [gate]
-    try:
-        opened = await app.client.apps_connections_open(app_token=app_token)
-    except SlackApiError as error:
-        await handler.client.close()
-        code = error.response.get("error")
-        raise StartupError(
-            f"Slack refused SLACK_APP_TOKEN ({code}): use an app-level token with connections:write "
-            "and turn Socket Mode on in the app settings"
-        ) from None
-    handler.client.wss_uri = opened["url"]
-    await handler.connect_async()
-    return handler, gate

@@ -36,7 +36,7 @@ class Action(enum.StrEnum):
     FIELD = "value"
 
 
-class Block(enum.StrEnum):
+class BlockId(enum.StrEnum):
     """Block ids of inputs and of headline sections."""
 
     TITLE = "title"

@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from response_bot.db.errors import StorageError
-from response_bot.web.api import Api
 from response_bot.web.auth import VIEWER, Authenticator, Denied
 from response_bot.web.health import Health
+from response_bot.web.json_api import JsonApi
 from response_bot.web.metrics import Metrics
 from response_bot.web.pages import Pages
 
@@ -27,7 +27,7 @@ OPEN_PATHS = ("/healthz", "/metrics", "/login", "/auth/callback")
 
 
 def build_web_app(
-    *, health: Health, pages: Pages, api: Api, auth: Authenticator, metrics: Metrics
+    *, health: Health, pages: Pages, api: JsonApi, auth: Authenticator, metrics: Metrics
 ) -> web.Application:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -62,7 +62,7 @@ def build_web_app(
     return app
 
 
-async def start_web(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+async def serve_web(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Serve `app`; returns the runner and the bound port (useful when `port` is 0)."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from response_bot.incidents.models import Incident
-from response_bot.slack.blocks.headline import Message
-from response_bot.slack.blocks.text import context, escape, link, mention, section, truncate
+from response_bot.slack.blocks.text import Message, context, escape, link, mention, section, truncate
 
 TOPIC_MAX = 250
 

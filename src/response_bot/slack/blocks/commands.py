@@ -1,4 +1,5 @@
-"""Replies to incident commands: help, the current summary or impact, proposals, status updates."""
+"""Replies to incident commands (help, the current summary or impact, proposals, status updates) and the
+modal their Change button opens."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Sequence
 
 from response_bot.incidents.enums import format_duration
 from response_bot.incidents.models import Incident
+from response_bot.slack.blocks.form import IMPACT_PLACEHOLDER, SUMMARY_PLACEHOLDER, modal, text_input
 from response_bot.slack.blocks.text import Block, button, escape, inert, mention, section, truncate
-from response_bot.slack.ids import Action
+from response_bot.slack.ids import Action, BlockId, Callback
 from response_bot.slack.metadata import ProposalRef, TextRef
 
 _EMPTY = {
@@ -81,3 +83,16 @@ def duration(incident: Incident) -> str:
 
 def role_hint(roles: Sequence[str], bot_user_id: str) -> str:
     return f"Say who and which role: `{mention(bot_user_id)} role comms @someone`. Roles: {', '.join(roles)}."
+
+
+def change_text(incident_id: int, field: str, current: str | None, *, metadata: str) -> Block:
+    """Edit the summary or the impact on its own."""
+    block = text_input(
+        BlockId.TEXT,
+        field.capitalize(),
+        initial=current,
+        placeholder=SUMMARY_PLACEHOLDER if field == "summary" else IMPACT_PLACEHOLDER,
+        multiline=True,
+        optional=True,
+    )
+    return modal(Callback.CHANGE_TEXT, f"Incident {incident_id} {field}", "Save", [block], metadata)

@@ -1,14 +1,14 @@
-"""The headline post in the incidents channel: one message per incident, edited in place."""
+"""The headline post in the incidents channel (one message per incident, edited in place) and what its
+buttons open: the Edit form and the Close confirmation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from response_bot.incidents.enums import NO_SEVERITY_EMOJI, format_duration
 from response_bot.incidents.models import Incident
+from response_bot.slack.blocks.form import fields, modal
 from response_bot.slack.blocks.text import (
     Block,
+    Message,
     button,
     channel_link,
     context,
@@ -18,19 +18,10 @@ from response_bot.slack.blocks.text import (
     mention,
     mrkdwn,
     plain,
+    section,
     truncate,
 )
-from response_bot.slack.ids import Action, MetadataEvent
-from response_bot.slack.ids import Block as BlockId
-
-
-@dataclass(frozen=True)
-class Message:
-    """What `chat.postMessage` / `chat.update` need: fallback text, blocks and metadata."""
-
-    text: str
-    blocks: list[Block]
-    metadata: dict[str, Any] | None = None
+from response_bot.slack.ids import Action, BlockId, Callback, MetadataEvent
 
 
 def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Message:
@@ -65,18 +56,6 @@ def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Messa
     return Message(fallback, blocks, metadata)
 
 
-def declared_confirmation(
-    incident: Incident, *, headline_url: str | None, doc_url: str, channel_id: str | None = None
-) -> str:
-    where = link(headline_url, "headline post") if headline_url else "headline post"
-    lines = [f"Thanks for declaring *Incident {incident.id}: {escape(truncate(incident.title, 150))}* 🙏"]
-    channel_id = channel_id or incident.channel_id
-    if channel_id:
-        lines.append(f"Work on it in {channel_link(channel_id)}.")
-    lines.append(f"Follow it from its {where}; the {link(doc_url, 'incident doc')} keeps the record.")
-    return "\n".join(lines)
-
-
 def core_buttons(incident: Incident, value: str) -> list[tuple[int, Block]]:
     """The built-in buttons with their order; extensions slot theirs in between by order."""
     buttons = [
@@ -90,23 +69,34 @@ def core_buttons(incident: Incident, value: str) -> list[tuple[int, Block]]:
     return buttons
 
 
-def declared_but_waiting(incident: Incident) -> str:
-    """The reporter's note when the headline could not go up straight away."""
-    return (
-        f"⚠️ Incident {incident.id} is saved, but Slack didn't accept its headline post just now. "
-        "I'll post it by myself as soon as Slack lets me; there's no need to declare it again."
+def edit(incident: Incident, *, metadata: str) -> Block:
+    blocks = fields(
+        title=incident.title,
+        summary=incident.summary,
+        impact=incident.impact,
+        lead_id=incident.lead.slack_id if incident.lead else None,
+        severity=incident.severity,
     )
+    return modal(Callback.EDIT, f"Edit incident {incident.id}", "Save", blocks, metadata)
 
 
-def channel_problem(problem: str) -> str:
-    return f"\n⚠️ I couldn't create its channel: {problem} Use *Create incident channel* on the headline."
+def confirm_close(incident_id: int, *, metadata: str, problem: str | None = None) -> Block:
+    blocks = [section(f"⚠️ {escape(problem)}")] if problem else []
+    blocks += [
+        section(
+            f"Close *Incident {incident_id}*? It will be marked resolved, its duration recorded "
+            "and the buttons on its headline post removed.",
+            block_id=BlockId.CLOSE_CONFIRM,
+        )
+    ]
+    return modal(Callback.CLOSE, "Close incident", "Close incident", blocks, metadata)
 
 
-def announced_late(incident: Incident, *, headline_url: str | None) -> str:
-    """A declaration announced long after it was made (Slack or the bot was down): tell the reporter."""
-    where = f": {link(headline_url, 'headline post')}" if headline_url else ""
-    channel = f" Work on it in {channel_link(incident.channel_id)}." if incident.channel_id else ""
-    return (
-        f"✅ Incident {incident.id}'s headline is up now{where}.{channel} It took a while because Slack "
-        "or the bot was unavailable when you declared it; there's nothing more to do."
-    )
+def notice(title: str, text: str) -> Block:
+    """A modal with only a message, for answering a button whose incident can't be edited."""
+    return {
+        "type": "modal",
+        "title": plain(title, 24),
+        "close": plain("OK", 24),
+        "blocks": [section(escape(text))],
+    }

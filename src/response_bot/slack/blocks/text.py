@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from response_bot.text import as_markup
 
 Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Message:
+    """What `chat.postMessage` / `chat.update` need: fallback text, blocks and metadata."""
+
+    text: str
+    blocks: list[Block]
+    metadata: dict[str, Any] | None = None
 
 
 def escape(text: str) -> str:

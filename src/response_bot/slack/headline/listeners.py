@@ -12,19 +12,20 @@ from response_bot.effects.runner import EffectRunner
 from response_bot.extensions.replies import Recipient
 from response_bot.incidents.errors import IncidentClosed
 from response_bot.incidents.service import IncidentService
-from response_bot.slack import forms
-from response_bot.slack.background import Background
-from response_bot.slack.blocks import modals
-from response_bot.slack.errors import describe
+from response_bot.slack.blocks import form
+from response_bot.slack.blocks import headline as blocks
 from response_bot.slack.ids import Action, Callback
 from response_bot.slack.metadata import IncidentRef
-from response_bot.slack.people import with_lead_profile
-from response_bot.slack.recipients import Replies, recipient_of
+from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.errors import describe
+from response_bot.slack.transport.events import Events
+from response_bot.slack.transport.recipients import Replies, recipient_of
+from response_bot.slack.workspace.people import with_lead_profile
 from response_bot.users.models import UserRef
 from response_bot.users.service import UserService
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, events: Events) -> None:
     app.action(Action.EDIT)(open_edit_modal)
     app.action(Action.CLOSE)(open_close_confirmation)
     app.action(Action.CREATE_CHANNEL)(create_channel)
@@ -52,9 +53,9 @@ async def open_edit_modal(
     async def open_modal() -> None:
         incident = await incidents.get(ref.incident_id)
         if incident.is_open:
-            view = modals.edit(incident, metadata=ref.encode())
+            view = blocks.edit(incident, metadata=ref.encode())
         else:
-            view = modals.notice("Incident closed", IncidentClosed(incident.id).message)
+            view = blocks.notice("Incident closed", IncidentClosed(incident.id).message)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     background.spawn(open_modal(), recipient_of(body))
@@ -91,7 +92,7 @@ async def open_close_confirmation(
 ) -> None:
     await ack()
     ref = _clicked(body, action)
-    view = modals.confirm_close(ref.incident_id, metadata=ref.encode())
+    view = blocks.confirm_close(ref.incident_id, metadata=ref.encode())
     background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), recipient_of(body))
 
 
@@ -103,7 +104,7 @@ async def submit_edit(
     body: dict[str, Any],
 ) -> None:
     ref = IncidentRef.decode(view.get("private_metadata"))
-    fields = await with_lead_profile(forms.incident_fields(view), users)  # refusals: `form_errors`
+    fields = await with_lead_profile(form.incident_fields(view), users)  # refusals: `form_errors`
     await incidents.edit(ref.incident_id, fields, actor=UserRef(body["user"]["id"]), key=f"view:{view['id']}")
     await ack()  # the headline and topic are effects of the change, shown by themselves
 
@@ -125,7 +126,7 @@ async def submit_close(
     except StorageError as error:
         # The confirmation has no input to hang an error on, so it is redrawn with the problem.
         problem, _ = describe(error)
-        view_again = modals.confirm_close(ref.incident_id, metadata=ref.encode(), problem=problem)
+        view_again = blocks.confirm_close(ref.incident_id, metadata=ref.encode(), problem=problem)
         await ack(response_action="update", view=view_again)
         return
     await ack()

@@ -18,9 +18,9 @@ from response_bot.db.errors import CommitUncertain, StorageError
 from response_bot.errors import UserError
 from response_bot.extensions.replies import Recipient
 from response_bot.incidents.errors import InvalidAssignee, InvalidInput
-from response_bot.slack.forms import FIELD_BLOCKS
-from response_bot.slack.ids import Block as BlockId
-from response_bot.slack.recipients import Replies, recipient_of
+from response_bot.slack.blocks.form import FIELD_BLOCKS
+from response_bot.slack.ids import BlockId
+from response_bot.slack.transport.recipients import Replies, recipient_of
 from response_bot.users.errors import UnknownUser
 
 log = logging.getLogger("response_bot.errors")

@@ -11,11 +11,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from response_bot.extensions.registry import HeadlineButton
 from response_bot.incidents.models import Incident
 from response_bot.slack.blocks import headline as blocks
-from response_bot.slack.blocks.text import Block
+from response_bot.slack.blocks.text import Block, Message
 from response_bot.slack.ids import MetadataEvent
-from response_bot.slack.messages import find_in_history
 from response_bot.slack.metadata import IncidentRef
-from response_bot.slack.workspace import Workspace
+from response_bot.slack.transport.messages import find_in_history
+from response_bot.slack.workspace.identity import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Headlines:
             return self.channel_id
         return incident.channel_id or incident.reporter.slack_id
 
-    def render(self, incident: Incident) -> blocks.Message:
+    def render(self, incident: Incident) -> Message:
         return blocks.headline(incident, doc_url=self._doc_url(incident.id), buttons=self.buttons(incident))
 
     def permalink(self, channel_id: str, ts: str) -> str:

@@ -15,7 +15,7 @@ from response_bot.notifications import rules
 from response_bot.notifications.service import Claimed
 from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import notifications as texts
-from response_bot.slack.failures import slack_call
+from response_bot.slack.outbox.failures import slack_call
 
 
 class Notifier:

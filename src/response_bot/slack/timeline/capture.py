@@ -7,7 +7,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.incidents.service import IncidentService
-from response_bot.slack.workspace import Workspace
+from response_bot.slack.workspace.identity import Workspace
 from response_bot.timeline.service import CapturedMessage, TimelineService
 
 

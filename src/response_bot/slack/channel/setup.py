@@ -19,11 +19,11 @@ from response_bot.errors import UserError
 from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import Change
-from response_bot.slack import naming
 from response_bot.slack.blocks import channel as blocks
+from response_bot.slack.channel import naming
 from response_bot.slack.ids import MetadataEvent
-from response_bot.slack.messages import find_in_history
-from response_bot.slack.workspace import Workspace
+from response_bot.slack.transport.messages import find_in_history
+from response_bot.slack.workspace.identity import Workspace
 
 log = logging.getLogger(__name__)
 # Slack's `created` is whole seconds from Slack's clock: allow for that when matching our own channel.

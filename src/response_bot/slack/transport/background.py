@@ -8,9 +8,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from response_bot.extensions.replies import Recipient
-from response_bot.slack.errors import ErrorReporter
+from response_bot.slack.transport.errors import ErrorReporter
 
 log = logging.getLogger(__name__)
+
+# Slack shows an error if an interaction is not acked within three seconds; half a second is left for
+# the ack itself to travel. Work that must be stored before the ack gets this long, then goes on.
+ACK_DEADLINE = 2.5
 
 
 class Background:
@@ -35,7 +39,7 @@ class Background:
         return task
 
     async def within(
-        self, work: Coroutine[Any, Any, Any], recipient: Recipient | None, seconds: float
+        self, work: Coroutine[Any, Any, Any], recipient: Recipient | None, seconds: float = ACK_DEADLINE
     ) -> None:
         """Run `work`, waiting up to `seconds` for it (so Slack is acked after it), then let it go on."""
         task = self.spawn(work, recipient)

@@ -9,17 +9,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import IncidentService
-from response_bot.slack import forms
-from response_bot.slack.background import Background
 from response_bot.slack.blocks import commands as command_blocks
-from response_bot.slack.blocks import modals
-from response_bot.slack.ids import Action, Block, Callback
+from response_bot.slack.blocks import form
+from response_bot.slack.ids import Action, BlockId, Callback
 from response_bot.slack.metadata import ProposalRef, TextRef
-from response_bot.slack.recipients import Replies, recipient_of
+from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.events import Events
+from response_bot.slack.transport.recipients import Replies, recipient_of
 from response_bot.users.models import UserRef
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, events: Events) -> None:
     app.action(Action.CHANGE_TEXT)(open_change_modal)
     app.view_submission(Callback.CHANGE_TEXT)(submit_change)
     app.action(Action.ACCEPT_PROPOSAL)(accept_proposal)
@@ -39,7 +39,9 @@ async def open_change_modal(
 
     async def open_modal() -> None:
         incident = await incidents.get(ref.incident_id)
-        view = modals.change_text(incident.id, ref.field, getattr(incident, ref.field), metadata=ref.encode())
+        view = command_blocks.change_text(
+            incident.id, ref.field, getattr(incident, ref.field), metadata=ref.encode()
+        )
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     background.spawn(open_modal(), recipient_of(body))
@@ -53,7 +55,7 @@ async def submit_change(
 ) -> None:
     ref = TextRef.decode(view.get("private_metadata"))
     user_id = body["user"]["id"]
-    text = forms.text_value(view, Block.TEXT) or ""
+    text = form.text_value(view, BlockId.TEXT) or ""
     await incidents.set_text(  # refusals are answered in the form by `form_errors`
         ref.incident_id, ref.field, text, actor=UserRef(user_id), key=f"view:{view['id']}", announce=True
     )

@@ -14,25 +14,25 @@ from response_bot.effects.runner import EffectRunner
 from response_bot.extensions.replies import Recipient
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import IncidentService
-from response_bot.slack import forms
-from response_bot.slack.background import Background
-from response_bot.slack.blocks import modals
+from response_bot.slack.blocks import declaring as blocks
+from response_bot.slack.blocks import form
 from response_bot.slack.blocks.text import readable
-from response_bot.slack.commands import CommandRunner, Trigger, split
-from response_bot.slack.confirmations import Confirmations
-from response_bot.slack.errors import DATABASE_DOWN
+from response_bot.slack.commands.runner import CommandRunner, Trigger, split
+from response_bot.slack.declaring.confirmations import Confirmations
 from response_bot.slack.ids import SLASH_COMMAND, Action, Callback
 from response_bot.slack.metadata import DeclareContext
-from response_bot.slack.people import with_lead_profile
-from response_bot.slack.recipients import recipient_of
+from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.errors import DATABASE_DOWN
+from response_bot.slack.transport.events import Events
+from response_bot.slack.transport.recipients import recipient_of
+from response_bot.slack.workspace.people import with_lead_profile
 from response_bot.users.models import UserRef
 from response_bot.users.service import UserService
 
-COMMAND_DEADLINE = 2.5
 LOOKUP_TIMEOUT = 1.0
 
 
-def register(app: AsyncApp) -> None:
+def register(app: AsyncApp, events: Events) -> None:
     app.command(SLASH_COMMAND)(incident_slash_command)
     app.view_submission(Callback.DECLARE)(submit_declaration)
     app.action(Action.DECLARE_FROM_HOME)(declare_from_home)
@@ -65,7 +65,7 @@ async def incident_slash_command(
             response_url=command.get("response_url"),
         )
         if isinstance(incident, Incident):
-            await background.within(commands.run(invocation, incident, trigger), recipient, COMMAND_DEADLINE)
+            await background.within(commands.run(invocation, incident, trigger), recipient)
             await ack()
             return
         if incident is False and not invocation.args:
@@ -78,7 +78,7 @@ async def incident_slash_command(
     # Anything else declares. The modal opens before any database work: trigger_id lives three seconds.
     await ack()
     context = DeclareContext(channel_id=command.get("channel_id"), response_url=command.get("response_url"))
-    view = modals.declare(title=readable(command.get("text", "")), metadata=context.encode())
+    view = blocks.declare(title=readable(command.get("text", "")), metadata=context.encode())
     background.spawn(client.views_open(trigger_id=command["trigger_id"], view=view), recipient)
 
 
@@ -86,7 +86,7 @@ async def declare_from_home(
     ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, background: Background
 ) -> None:
     await ack()
-    view = modals.declare(title="", metadata=DeclareContext().encode())
+    view = blocks.declare(title="", metadata=DeclareContext().encode())
     background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), recipient_of(body))
 
 
@@ -105,7 +105,7 @@ async def submit_declaration(
     reporter = UserRef(user["id"], name=user.get("username") or user.get("name"))
     # A form that can't be stored (bad input, a bot as lead, the database down) is answered inside
     # the form by the one error handler (`slack.errors.form_errors`).
-    fields = await with_lead_profile(forms.incident_fields(view), users)
+    fields = await with_lead_profile(form.incident_fields(view), users)
     declaration = await incidents.declare(fields, reporter, declare_key=f"view:{view['id']}")
     await crashpoints.reached("committed:declare")
     # Stored, with everything Slack must show of it, before the ack: once the modal closes, the

@@ -81,7 +81,7 @@ def action_json(action: FollowUp) -> dict[str, Any]:
     }
 
 
-class Api:
+class JsonApi:
     def __init__(
         self, queries: IncidentQueries, access: Access, tokens: Sequence[str], doc_url: Callable[[int], str]
     ) -> None:

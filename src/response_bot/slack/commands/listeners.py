@@ -8,14 +8,13 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from response_bot.extensions.replies import Recipient
 from response_bot.incidents.service import IncidentService
-from response_bot.slack.background import Background
-from response_bot.slack.commands import CommandRunner, Trigger, addressed_to
+from response_bot.slack.commands.runner import CommandRunner, Trigger, addressed_to
+from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.events import Events
 
-COMMAND_DEADLINE = 2.5
 
-
-def register(app: AsyncApp) -> None:
-    app.event("app_mention")(run_mentioned_command)
+def register(app: AsyncApp, events: Events) -> None:
+    events.on("app_mention", run_mentioned_command)
 
 
 async def run_mentioned_command(
@@ -38,4 +37,4 @@ async def run_mentioned_command(
         background.spawn(commands.outside_incident(invocation, trigger), recipient)
         return
     # Acked once the command's change is stored (or after the deadline, while it carries on).
-    await background.within(commands.run(invocation, incident, trigger), recipient, COMMAND_DEADLINE)
+    await background.within(commands.run(invocation, incident, trigger), recipient)

@@ -16,12 +16,12 @@ from response_bot.incidents.models import Incident
 from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import channel as channel_blocks
 from response_bot.slack.blocks import commands as command_blocks
-from response_bot.slack.blocks import headline as headline_blocks
+from response_bot.slack.blocks import declaring as declaring_blocks
 from response_bot.slack.blocks.text import mention
-from response_bot.slack.channel_setup import AllNamesTaken, ChannelSetup
-from response_bot.slack.failures import slack_call
-from response_bot.slack.headlines import Headlines
-from response_bot.slack.messages import effect_metadata, find_in_history, find_in_thread, is_effect
+from response_bot.slack.channel.setup import AllNamesTaken, ChannelSetup
+from response_bot.slack.headline.posts import Headlines
+from response_bot.slack.outbox.failures import slack_call
+from response_bot.slack.transport.messages import effect_metadata, find_in_history, find_in_thread, is_effect
 
 Perform = Callable[[Effect, Incident], Awaitable[Outcome]]
 NOTHING = Outcome()
@@ -210,6 +210,6 @@ class SlackPerformer:
         permalink = None
         if incident.headline_channel_id and incident.headline_ts:
             permalink = self._headlines.permalink(incident.headline_channel_id, incident.headline_ts)
-        text = headline_blocks.announced_late(incident, headline_url=permalink)
+        text = declaring_blocks.announced_late(incident, headline_url=permalink)
         await self._post(effect, dm, text)
         return NOTHING

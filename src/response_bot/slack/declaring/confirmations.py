@@ -15,10 +15,10 @@ from response_bot.effects.service import REPORTER_WAITS
 from response_bot.extensions.replies import Recipient
 from response_bot.incidents.announcements import EffectKind
 from response_bot.incidents.service import Declaration
-from response_bot.slack.blocks import headline as blocks
-from response_bot.slack.errors import slack_problem
-from response_bot.slack.headlines import Headlines
-from response_bot.slack.recipients import Replies
+from response_bot.slack.blocks import declaring as blocks
+from response_bot.slack.headline.posts import Headlines
+from response_bot.slack.transport.errors import slack_problem
+from response_bot.slack.transport.recipients import Replies
 
 
 class Confirmations:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from response_bot.errors import StartupError
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,14 @@ class Workspace:
 
 
 async def identify(client: AsyncWebClient) -> Workspace:
-    response = await client.auth_test()
+    """Who the bot token belongs to; a refused token or an unreachable Slack is a one-line startup error."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({code}): check the bot token (xoxb-…)") from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        raise StartupError(f"cannot reach Slack's Web API at {client.base_url}: {error}") from None
     scopes = response.headers.get("x-oauth-scopes", "") if response.headers else ""
     return Workspace(
         team_id=str(response["team_id"]),

@@ -1,0 +1,1 @@
+"""Declaring an incident: `/incident`, the declare modal and its submission, the reporter's confirmation."""

@@ -1,0 +1,1 @@
+"""The extension runtime's Slack side: plugins' keywords, events and buttons run with an `IncidentContext`."""

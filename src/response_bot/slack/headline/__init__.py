@@ -1,0 +1,2 @@
+"""The headline post in the incidents channel: publishing it, and its buttons (Edit, Close, Create
+channel)."""
