@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from response_bot.db import migrate
-from tests.fakeslack import Channel, FakeSlack, User
+from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot, bot_settings
 from tests.support.databases import PostgresTemplate, SqliteTemplate, off_loop
+from tests.support.people import People, the_usual
 from tests.support.pgcluster import PrivateCluster
 
 # slack_sdk sends even loopback traffic through these; tests must never use a proxy.
@@ -65,23 +65,9 @@ async def slack() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
-@dataclass
-class People:
-    alice: User
-    bob: User
-    carol: User
-    general: Channel
-    incidents: Channel
-
-
 @pytest.fixture
 def people(slack: FakeSlack) -> People:
-    alice = slack.add_user("alice", real_name="Alice Archer")
-    bob = slack.add_user("bob", real_name="Bob Baker")
-    carol = slack.add_user("carol", real_name="Carol Chen")
-    general = slack.add_channel("general", alice, bob, carol)
-    incidents = slack.add_channel("incidents", alice, bob, carol)
-    return People(alice, bob, carol, general, incidents)
+    return the_usual(slack)
 
 
 StartBot = Callable[..., Awaitable[RunningBot]]

@@ -102,3 +102,57 @@ def test_run_skips_alembic_only_when_the_schema_is_already_at_head(tmp_path: Pat
     assert not asyncio.run(migrate.is_current(url))  # one behind: migrate
     migrate.upgrade(url)
     assert asyncio.run(migrate.is_current(url))  # at head: nothing to do
+
+
+def _proposals_across_0007(url: str) -> None:
+    """A proposal waiting for its proposer survives the rename both ways, and new ones still get ids."""
+    from sqlalchemy import text
+
+    async def run(statements: list[str]) -> list[tuple[object, ...]]:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                rows: list[tuple[object, ...]] = []
+                for statement in statements:
+                    result = await connection.execute(text(statement))
+                    rows += [tuple(r) for r in result] if result.returns_rows else []
+                return rows
+        finally:
+            await engine.dispose()
+
+    def sql(*statements: str) -> list[tuple[object, ...]]:
+        result: list[list[tuple[object, ...]]] = []
+        off_loop(lambda: result.append(asyncio.run(run(list(statements)))))
+        return result[0]
+
+    now = "'2026-12-03 10:00:00+00:00'"
+    migrate.upgrade(url, "0006")
+    sql(
+        "INSERT INTO slack_users (slack_id, name, real_name, display_name, is_bot, deleted, updated_at) "
+        f"VALUES ('U1', 'ana', 'Ana', 'Ana', false, false, {now})",
+        "INSERT INTO incidents (title, status, reporter_id, declared_at, started_at, updated_at, private) "
+        f"VALUES ('Checkout down', 'investigating', 1, {now}, {now}, {now}, false)",
+        "INSERT INTO pending_edits (incident_id, field, text, proposed_by, created_at) "
+        f"VALUES (1, 'summary', 'Card payments fail', 'U1', {now})",
+    )
+    migrate.upgrade(url)
+    assert sql(
+        "INSERT INTO proposals (incident_id, field, text, proposed_by, created_at) "
+        f"VALUES (1, 'impact', 'Everyone paying', 'U1', {now})",
+        "SELECT id, field, text FROM proposals ORDER BY id",
+    ) == [(1, "summary", "Card payments fail"), (2, "impact", "Everyone paying")]
+    migrate.downgrade(url, "0006")
+    assert sql("SELECT id, field FROM pending_edits ORDER BY id") == [(1, "summary"), (2, "impact")]
+
+
+def test_proposals_survive_their_table_rename_on_sqlite(tmp_path: Path) -> None:
+    _proposals_across_0007(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+
+
+def test_proposals_survive_their_table_rename_on_postgres() -> None:
+    name = new_database_name("response_proposals")
+    asyncio.run(create_postgres_database(name))
+    try:
+        _proposals_across_0007(postgres_url(ADMIN_DSN, name))
+    finally:
+        asyncio.run(drop_postgres_database(name))

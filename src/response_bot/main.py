@@ -25,6 +25,7 @@ from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot import crashpoints
@@ -119,6 +120,7 @@ class SlackSide:
     background: Background
     runner: EffectRunner
     notifier: Notifier
+    app: AsyncApp
     link: Link
 
 
@@ -287,6 +289,7 @@ async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
         background=background,
         runner=runner,
         notifier=notifier,
+        app=app,
         link=link,
     )
 

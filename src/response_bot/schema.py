@@ -5,7 +5,7 @@ from response_bot.db.base import Base
 from response_bot.db.idempotency import HandledDelivery
 from response_bot.effects.models import Effect
 from response_bot.followups.models import FollowUp
-from response_bot.incidents.models import Incident, IncidentRole, PendingEdit
+from response_bot.incidents.models import Incident, IncidentRole, Proposal
 from response_bot.notifications.models import Notification
 from response_bot.timeline.models import TimelineEntry
 from response_bot.users.models import User
@@ -20,7 +20,7 @@ __all__ = [
     "Incident",
     "IncidentRole",
     "Notification",
-    "PendingEdit",
+    "Proposal",
     "StoredSecret",
     "TimelineEntry",
     "User",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from playwright.async_api import Browser
 
-from tests.conftest import People
-from tests.e2e.flows import declare
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot
+from tests.support.flows import declare
+from tests.support.people import People
 
 HOSTILE_TITLE = "<script>window.pwned = 1</script> Payments <img src=x onerror=window.pwned=2>"
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from tests.conftest import People, StartBot
+from response_bot.effects.models import Effect
+from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
+from tests.support.people import People
 from tests.support.process import clean_env, run_cli, start_bot_process
 
 pytestmark = pytest.mark.process
@@ -105,8 +109,13 @@ async def test_check_names_what_slack_should_show_but_does_not_and_why(
     view = await slack.wait_for_view(people.alice, "incident_declare")
     assert (await slack.submit(people.alice, view)).closed
     await slack.wait_for_ephemeral(people.alice, lambda e: "is saved" in e.text, timeout=10)
+    env = clean_env(**slack.env(), DATABASE_URL=database_url, ANNOUNCE_CHECK_AFTER="30m")
+    fresh = await run_cli("check", env=env, cwd=tmp_path)
+    assert fresh.code == 0 and "effects: nothing stuck" in fresh.stdout  # the bot may still get it done
+    async with bot.core.db.transaction() as session:  # half an hour on, it still isn't
+        for effect in await session.scalars(select(Effect)):
+            effect.created_at -= timedelta(hours=1)
     await bot.stop()
-    env = clean_env(**slack.env(), DATABASE_URL=database_url, ANNOUNCE_CHECK_AFTER="1s")
     result = await run_cli("check", env=env, cwd=tmp_path)
     assert result.code == 1
     assert (

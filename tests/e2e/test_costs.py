@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
-from tests.conftest import People, StartBot
-from tests.e2e.flows import declare
+from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot
+from tests.support.flows import declare
+from tests.support.people import People
 from tests.support.waiting import eventually
 
 

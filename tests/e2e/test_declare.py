@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from response_bot.incidents.enums import Severity, Status
 from response_bot.incidents.models import Incident
-from tests.conftest import People
 from tests.fakeslack import ClientRefused, FakeSlack
 from tests.support.bot import RunningBot
+from tests.support.people import People
 
 
 async def incident_count(bot: RunningBot) -> int:

@@ -9,11 +9,11 @@ import socket
 import aiohttp
 import pytest
 
-from tests.conftest import People, StartBot
-from tests.e2e.flows import Declared, declare
-from tests.e2e.test_commands import command
+from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot
+from tests.support.flows import Declared, command, declare
+from tests.support.people import People
 
 TOKEN = "test-api-token-0123456789"
 
@@ -77,7 +77,7 @@ async def test_the_report_is_markdown_with_everything_in_it(
         "## Impact",
         "## Timeline",
         "**Update** from @",
-        "## Follow-up actions",
+        "## Follow-ups",
         "- [ ] Alert on card failures",
         "[the dashboard](https://status.example/x)",
     ):
@@ -124,8 +124,10 @@ async def test_the_json_api_needs_a_token(start_bot: StartBot, slack: FakeSlack,
     _, body, _ = await bot.get("/api/v1/incidents/1/timeline", headers=auth)
     kinds = [e["kind"] for e in json.loads(body)["items"]]
     assert kinds[0] == "declared" and "message" in kinds and "update" in kinds and kinds[-1] == "closed"
-    _, body, _ = await bot.get("/api/v1/incidents/1/actions", headers=auth)
-    assert [a["text"] for a in json.loads(body)["items"]] == ["Alert on card failures"]
+    _, body, _ = await bot.get("/api/v1/incidents/1/followups", headers=auth)
+    assert [f["text"] for f in json.loads(body)["items"]] == ["Alert on card failures"]
+    _, old_name, _ = await bot.get("/api/v1/incidents/1/actions", headers=auth)  # still answered
+    assert json.loads(old_name) == json.loads(body)
     status, body, _ = await bot.get("/api/v1/incidents/99", headers=auth)
     assert status == 404 and "doesn't exist" in json.loads(body)["error"]
 

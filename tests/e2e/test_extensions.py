@@ -10,10 +10,10 @@ import pytest
 
 from response_bot.errors import StartupError
 from response_bot.extensions import loader
-from tests.conftest import People, StartBot
-from tests.e2e.flows import button_ids, declare
-from tests.e2e.test_commands import command, done
+from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
+from tests.support.flows import button_ids, command, declare, done
+from tests.support.people import People
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

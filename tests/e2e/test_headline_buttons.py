@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from tests.conftest import People
 from tests.e2e.test_declare import headline_fields
 from tests.fakeslack import FakeSlack, Message
 from tests.support.bot import RunningBot
+from tests.support.people import People
 
 
 async def declare(slack: FakeSlack, people: People, title: str = "Search is down", **entered: str) -> Message:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.conftest import People, StartBot
-from tests.e2e.flows import button_ids, declare, field_text
+from tests.conftest import StartBot
 from tests.fakeslack import BOT_USER_ID, FakeSlack
 from tests.support.bot import RunningBot
+from tests.support.flows import button_ids, declare, field_text
+from tests.support.people import People
 
 
 async def test_declaring_creates_a_channel_named_invited_topic_bookmark_and_welcome(

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from response_bot.notifications.models import Delivery, Notification
-from tests.conftest import People, StartBot
-from tests.e2e.flows import declare
-from tests.e2e.test_commands import command
+from tests.conftest import StartBot
 from tests.fakeslack import Channel, FakeSlack, Message
 from tests.support.bot import RunningBot
+from tests.support.flows import command, declare
+from tests.support.people import People
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import People
-from tests.e2e.flows import declare
 from tests.e2e.test_reminders import is_notification_post, reminders
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot, bot_settings
 from tests.support.databases import PostgresTemplate
+from tests.support.flows import declare
+from tests.support.people import People
 from tests.support.process import clean_env, start_bot_process
 
 pytestmark = pytest.mark.process

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-from tests.conftest import People
 from tests.e2e.test_headline_buttons import declare
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot, bot_settings
 from tests.support.databases import PostgresTemplate
+from tests.support.people import People
 from tests.support.tcpproxy import TcpProxy
 
 

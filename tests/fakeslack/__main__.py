@@ -12,13 +12,12 @@ import signal
 from pathlib import Path
 
 from tests.fakeslack import FakeSlack
+from tests.support.people import the_usual
 
 
 async def serve(env_file: Path) -> None:
     slack = await FakeSlack().start()
-    alice = slack.add_user("alice", real_name="Alice Archer")
-    slack.add_channel("general", alice)
-    slack.add_channel("incidents", alice, bot=False)
+    the_usual(slack)
     env_file.write_text(  # noqa: ASYNC240 - once, before serving
         "".join(f"{key}={value}\n" for key, value in slack.env().items())
     )

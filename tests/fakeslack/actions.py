@@ -281,7 +281,8 @@ async def submit(
 
 
 def _apply_view_ack(slack: FakeSlack, user: User, view: View, delivery: Delivery) -> Submission:
-    from tests.fakeslack import blockkit, webapi
+    from tests.fakeslack import blockkit
+    from tests.fakeslack.webapi import views
 
     stack = slack.workspace.stacks.setdefault(user.id, [])
     if delivery.timed_out:
@@ -304,7 +305,7 @@ def _apply_view_ack(slack: FakeSlack, user: User, view: View, delivery: Delivery
         view.errors = {}
         return Submission(delivery, {}, closed=False)
     if action == "push":
-        webapi.open_view(slack.workspace, user.id, ack["view"], previous=view)
+        views.open_view(slack.workspace, user.id, ack["view"], previous=view)
         return Submission(delivery, {}, closed=False)
     if action == "clear":
         stack.clear()

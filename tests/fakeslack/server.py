@@ -13,8 +13,6 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from tests.fakeslack import actions, message_actions, webapi
-from tests.fakeslack import webapi_channels as _registers_more_methods  # noqa: F401
-from tests.fakeslack import webapi_history as _registers_history_methods  # noqa: F401
 from tests.fakeslack.model import BOT_USER_ID, Channel, Ephemeral, Message, SlackError, User, View
 from tests.fakeslack.oidc import SignIn
 from tests.fakeslack.socket import Delivery, SocketHub
@@ -49,6 +47,7 @@ class FakeSlack:
         # Every Web API request as it arrives (before any injected delay): what the app has sent.
         self.arrivals: list[Call] = []
         self.sign_in = SignIn(self.workspace)
+        self.methods = webapi.served()
         self.base_url = ""
         self._runner: web.AppRunner | None = None
 
@@ -285,7 +284,7 @@ class FakeSlack:
             return self._connections_open(token)
         if name.startswith("openid.connect."):
             return self.sign_in.api(name, token, args)
-        found = webapi.METHODS.get(name)
+        found = self.methods.get(name)
         if found is None:
             return {"ok": False, "error": "unknown_method"}
         if not token:

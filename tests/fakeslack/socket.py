@@ -8,7 +8,7 @@ import itertools
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +39,45 @@ class Delivery:
         return None if self.acked_at is None else self.acked_at - self.sent_at
 
 
+class InProcessSocket:
+    """Stands in for a websocket to an app in the same process (the listener test tier): an envelope
+    goes straight to `receive`, and the frame it returns is read as the app's ack."""
+
+    def __init__(
+        self, receive: Callable[[str], Awaitable[str | None]], on_frame: Callable[[str], None]
+    ) -> None:
+        self._receive = receive
+        self._on_frame = on_frame
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.closed = False
+
+    async def send_str(self, data: str) -> None:
+        if self.closed:
+            raise ConnectionError("the in-process connection is closed")
+        task = asyncio.ensure_future(self._answer(data))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, data: str) -> None:
+        frame = await self._receive(data)
+        if frame is not None and not self.closed:
+            self._on_frame(frame)
+
+    async def send_json(self, data: dict[str, Any]) -> None:
+        """Control frames (`disconnect`) mean nothing to an app that is not on a socket."""
+
+    async def close(self) -> None:
+        self.closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=1)
+
+
 @dataclass
 class Connection:
     number: int
-    ws: web.WebSocketResponse
+    ws: web.WebSocketResponse | InProcessSocket
     opened_at: float
     closing: bool = False
 
@@ -111,6 +146,17 @@ class SocketHub:
             self.connections.pop(number, None)
             self._on_change()
         return ws
+
+    def connect_in_process(self, receive: Callable[[str], Awaitable[str | None]]) -> InProcessSocket:
+        """A connection with no websocket: envelopes go to `receive` in this process, as they would to
+        an app's Socket Mode client, and its answers are acks."""
+        socket = InProcessSocket(receive, self._on_frame)
+        number = next(self._numbers)
+        self.connections[number] = Connection(number, socket, time.monotonic())
+        self.connects += 1
+        self._flush_queue()
+        self._on_change()
+        return socket
 
     def _on_frame(self, data: str) -> None:
         try:

@@ -9,11 +9,10 @@ from sqlalchemy import delete
 
 from response_bot.incidents.models import Incident
 from response_bot.timeline.models import TimelineEntry
-from tests.conftest import People
-from tests.e2e.flows import Declared, declare
-from tests.e2e.test_commands import command, done
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot
+from tests.support.flows import Declared, command, declare, done
+from tests.support.people import People
 
 HUGE = "x" * 40_000
 HOSTILE = "<!channel> <!here> <@U0FAKEBOT> <https://evil.example|Runbook> & more"
@@ -57,7 +56,8 @@ async def test_huge_text_in_a_form_field_is_refused_in_the_form(
     ("text", "answer"),
     [
         (f"update {HUGE}", "Keep the update to 3,000 characters"),
-        (f"action {HUGE}", "Keep the action to 3,000 characters"),
+        (f"action {HUGE}", "Keep the follow-up to 3,000 characters"),
+        (f"followup {HUGE}", "Keep the follow-up to 3,000 characters"),
         (f"summary {HUGE}", "Keep the summary to 3,000 characters"),
         (f"sev {HUGE}", "isn't a severity"),
         (f"status {HUGE}", "isn't a status"),

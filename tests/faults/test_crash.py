@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from tests.conftest import People, StartBot
-from tests.e2e.flows import declare
-from tests.e2e.test_commands import command, done
+from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
+from tests.support.flows import command, declare, done
+from tests.support.people import People
 
 
 async def test_a_crashing_command_reports_a_reference_and_the_bot_carries_on(

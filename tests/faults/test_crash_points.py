@@ -22,12 +22,13 @@ from response_bot.incidents.announcements import DECLARATION, EffectKind
 from response_bot.incidents.enums import Status
 from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry
-from tests.conftest import People, StartBot
-from tests.e2e.flows import declare, field_text, is_headline
+from tests.conftest import StartBot
 from tests.fakeslack import BOT_USER_ID, Channel, FakeSlack, Message
 from tests.support.bot import RunningBot
 from tests.support.crash import die_at, forgive_the_dead, vanish_at
 from tests.support.databases import PostgresTemplate
+from tests.support.flows import declare, field_text, is_headline
+from tests.support.people import People
 from tests.support.tcpproxy import TcpProxy
 from tests.support.waiting import eventually
 

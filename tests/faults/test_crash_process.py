@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import People
-from tests.e2e.flows import declare
 from tests.fakeslack import BOT_USER_ID, FakeSlack
 from tests.faults.test_crash_points import FAST, TITLE, UPDATE, all_effects_done, assert_declared_once
 from tests.support.bot import RunningBot, bot_settings
 from tests.support.crash import forgive_the_dead
 from tests.support.databases import PostgresTemplate
+from tests.support.flows import declare
+from tests.support.people import People
 from tests.support.process import clean_env, start_bot_process
 
 pytestmark = pytest.mark.process

@@ -12,11 +12,10 @@ from sqlalchemy import func, select
 from response_bot.incidents.enums import Severity
 from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry
-from tests.conftest import People
-from tests.e2e.flows import declare
-from tests.e2e.test_commands import command, done
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot, bot_settings
+from tests.support.flows import command, declare, done
+from tests.support.people import People
 from tests.support.pgcluster import PrivateCluster
 from tests.support.waiting import eventually
 

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 
 from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry
-from tests.conftest import People, StartBot
-from tests.e2e.flows import declare
-from tests.e2e.test_commands import command
+from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack, Message
 from tests.fakeslack.socket import Delivery
 from tests.support.bot import RunningBot
+from tests.support.flows import command, declare
+from tests.support.people import People
 
 
 def delivery_of(slack: FakeSlack, message: Message, event_type: str) -> Delivery:

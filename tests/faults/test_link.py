@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.conftest import People
 from tests.fakeslack import FakeSlack
 from tests.support.bot import RunningBot
+from tests.support.people import People
 from tests.support.waiting import eventually
 
 

@@ -21,9 +21,9 @@ from response_bot.settings import ConfigError, load_settings
 from response_bot.slack.app import register_flows
 from response_bot.vault.models import StoredSecret
 from response_bot.vault.service import Vault, VaultClosed
-from tests.conftest import People
-from tests.e2e.flows import declare
 from tests.fakeslack import FakeSlack
+from tests.support.flows import declare
+from tests.support.people import People
 from tests.support.process import clean_env, run_cli, start_bot_process
 
 ROOT = Path(__file__).resolve().parents[2]

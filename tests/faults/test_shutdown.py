@@ -14,10 +14,10 @@ from sqlalchemy import select
 from response_bot.db.engine import Database
 from response_bot.incidents.enums import Severity, Status
 from response_bot.incidents.models import Incident
-from tests.conftest import People
-from tests.e2e.flows import declare
 from tests.fakeslack import BOT_USER_ID, FakeSlack
 from tests.support.databases import PostgresTemplate
+from tests.support.flows import declare
+from tests.support.people import People
 from tests.support.process import clean_env, start_bot_process
 from tests.support.waiting import eventually
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import People, StartBot
-from tests.e2e.flows import is_headline
+from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack, Message
+from tests.support.flows import is_headline
+from tests.support.people import People
 from tests.support.tcpproxy import TcpProxy
 
 REPAIR = {
@@ -115,8 +116,7 @@ async def test_slack_unreachable_while_declaring_the_incident_is_announced_when_
 async def test_a_rate_limited_reaction_still_marks_the_command_done(
     start_bot: StartBot, slack: FakeSlack, people: People
 ) -> None:
-    from tests.e2e.flows import declare
-    from tests.e2e.test_commands import command, done
+    from tests.support.flows import command, declare, done
 
     await start_bot()
     room = (await declare(slack, people, "Queue backlog")).channel

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from response_bot.db.engine import Database
 from response_bot.db.idempotency import HandledDelivery
 from response_bot.effects.models import Effect, EffectStatus
-from response_bot.incidents.models import Incident, PendingEdit
+from response_bot.incidents.models import Incident, Proposal
 from response_bot.incidents.repository import with_people
 from response_bot.timeline.models import EntryKind, TimelineEntry
 from tests.fakeslack import BOT_USER_ID, Channel, FakeSlack, Message, User
@@ -292,7 +292,7 @@ class Soak:
                     ).all()
                 )
                 keys = set((await session.scalars(select(HandledDelivery.key))).all())
-                proposed = set((await session.scalars(select(PendingEdit.text))).all())
+                proposed = set((await session.scalars(select(Proposal.text))).all())
         finally:
             await db.dispose()
         problems = self.figures.problems

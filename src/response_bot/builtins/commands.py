@@ -133,9 +133,9 @@ async def update(ctx: IncidentContext) -> None:
 
 
 @incident_command(
-    ["action"], helptext="Log a follow-up action: action <what needs doing>", _records_own_key=True
+    ["followup", "action"], helptext="Log a follow-up: followup <what needs doing>", _records_own_key=True
 )
-async def action(ctx: IncidentContext) -> None:
+async def followup(ctx: IncidentContext) -> None:
     await ctx.publish(
         await ctx.incidents.add_followup(
             ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, exc, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -103,22 +104,21 @@ class Database:
         Errors are classified as in `transaction`; a statement whose answer was lost may or may
         not have been applied, so use it only for writes that are safe to find done (or redo).
         """
-        try:
-            async with asyncio.timeout(timeout or self.timeout), self._single.begin() as connection:
-                yield connection
-        except (GeneratorExit, asyncio.CancelledError):
-            raise
-        except BaseException as error:
-            if is_unavailable(error):
-                raise StorageError() from error
-            raise
+        async with self._answering(timeout), self._single.begin() as connection:
+            yield connection
 
     @asynccontextmanager
     async def read(self, timeout: float | None = None) -> AsyncIterator[AsyncSession]:
         """A session for reading only, without a transaction around its statements."""
+        async with self._answering(timeout), self._reads() as session:
+            yield session
+
+    @asynccontextmanager
+    async def _answering(self, timeout: float | None) -> AsyncIterator[None]:
+        """Within `timeout`; a database that cannot answer now becomes `StorageError`."""
         try:
-            async with asyncio.timeout(timeout or self.timeout), self._reads() as session:
-                yield session
+            async with asyncio.timeout(timeout or self.timeout):
+                yield
         except (GeneratorExit, asyncio.CancelledError):
             raise
         except BaseException as error:
@@ -223,6 +223,14 @@ def dialect_name(bind: AsyncSession | AsyncConnection) -> str:
     if isinstance(bind, AsyncConnection):
         return bind.dialect.name
     return bind.get_bind().dialect.name
+
+
+def conflict_insert(bind: AsyncSession | AsyncConnection | str) -> Callable[..., Any]:
+    """`insert` with `on_conflict_do_nothing` / `on_conflict_do_update`: Postgres and SQLite both have
+    INSERT … ON CONFLICT, but SQLAlchemy builds it per dialect. `bind` is a session, a connection or
+    a dialect's name (for statements built once for either)."""
+    name = bind if isinstance(bind, str) else dialect_name(bind)
+    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -1,11 +1,6 @@
-"""What the database layer raises when the database can't do what it was asked now.
-
-    StorageError          the database could not answer (down, restarting, failing over, out of
-    │                     connections, too slow): nothing it was asked was done
-    └── CommitUncertain   the connection was lost during COMMIT: the change may be stored
-
-These carry no words for people: each boundary (Slack, the web pages) says it its own way.
-"""
+"""What the database layer raises when the database can't do what it was asked now (`StorageError`,
+and `CommitUncertain` when the answer to COMMIT was lost). They carry no words for people: each
+boundary says it its own way (the whole tree is drawn in `response_bot.errors`)."""
 
 from __future__ import annotations
 

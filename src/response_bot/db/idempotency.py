@@ -16,12 +16,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from response_bot.db.base import Base, UTCDateTime, utcnow
-from response_bot.db.engine import Database, dialect_name
+from response_bot.db.engine import Database, conflict_insert
 
 KEY_LENGTH = 160
 
@@ -35,14 +34,10 @@ class HandledDelivery(Base):
     running_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-def _insert(session: AsyncSession | AsyncConnection) -> type[postgresql.Insert] | type[sqlite.Insert]:
-    return postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert  # type: ignore[return-value]
-
-
-async def claim(session: AsyncSession, key: str) -> bool:
+async def claim(bind: AsyncSession | AsyncConnection, key: str) -> bool:
     """True the first time a key is seen (in this transaction's view); False for a duplicate."""
-    statement = _insert(session)(HandledDelivery).values(key=key[:KEY_LENGTH], handled_at=utcnow())
-    result = await session.execute(statement.on_conflict_do_nothing())
+    statement = conflict_insert(bind)(HandledDelivery).values(key=key[:KEY_LENGTH], handled_at=utcnow())
+    result = await bind.execute(statement.on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -60,15 +55,13 @@ class Deliveries:
 
     async def claim(self, key: str) -> bool:
         async with self._db.statement() as connection:
-            statement = _insert(connection)(HandledDelivery).values(key=key[:KEY_LENGTH], handled_at=utcnow())
-            result = await connection.execute(statement.on_conflict_do_nothing())
-            return bool(result.rowcount)
+            return await claim(connection, key)
 
     async def start(self, key: str) -> bool:
         """True: run the handler for this delivery. False: it ran, or is running on a live replica."""
         now = self._clock()
         async with self._db.statement() as session:
-            insert = _insert(session)(HandledDelivery).values(
+            insert = conflict_insert(session)(HandledDelivery).values(
                 key=key[:KEY_LENGTH], handled_at=now, running_until=now + self._lease
             )
             statement = insert.on_conflict_do_update(

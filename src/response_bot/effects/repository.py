@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
-from response_bot.db.engine import dialect_name
+from response_bot.db.engine import conflict_insert, dialect_name
 from response_bot.effects.models import Effect, EffectStatus
 
 UNFINISHED = (EffectStatus.PENDING, EffectStatus.SENDING)
@@ -49,11 +48,11 @@ async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Eff
 # Statements on the hot paths (a plugin's `say`, marking effects done) are built once, with bound
 # parameters: SQLAlchemy then reuses their cache keys instead of rebuilding them on every call.
 _ADD_ONCE = {
-    name: dialect.insert(TABLE)
+    name: conflict_insert(name)(TABLE)
     .values({column: bindparam(column) for column in ROW_COLUMNS})
     .on_conflict_do_nothing(index_elements=[TABLE.c.dedupe_key])
     .returning(*TABLE.c)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    for name in ("postgresql", "sqlite")
 }
 _HELD_HERE = and_(
     TABLE.c.status == EffectStatus.SENDING,
@@ -71,11 +70,13 @@ _HELD = and_(
     TABLE.c.locked_by == bindparam("replica"),
     TABLE.c.status == EffectStatus.SENDING,
 )
-_DONE = (
-    update(TABLE)
-    .where(_HELD)
-    .values(status=EffectStatus.DONE, locked_by=None, lease_until=None, done_at=bindparam("now"))
-)
+_FINISHED: dict[str, Any] = {
+    "status": EffectStatus.DONE,
+    "locked_by": None,
+    "lease_until": None,
+    "done_at": bindparam("now"),
+}
+_DONE = update(TABLE).where(_HELD).values(_FINISHED)
 _DONE_ONE_WITH_RESULT = (
     update(TABLE)
     .where(
@@ -83,25 +84,9 @@ _DONE_ONE_WITH_RESULT = (
         TABLE.c.locked_by == bindparam("replica"),
         TABLE.c.status == EffectStatus.SENDING,
     )
-    .values(
-        status=EffectStatus.DONE,
-        locked_by=None,
-        lease_until=None,
-        done_at=bindparam("now"),
-        result=bindparam("outcome"),
-    )
+    .values({**_FINISHED, "result": bindparam("outcome")})
 )
-_DONE_WITH_RESULT = (
-    update(TABLE)
-    .where(_HELD)
-    .values(
-        status=EffectStatus.DONE,
-        locked_by=None,
-        lease_until=None,
-        done_at=bindparam("now"),
-        result=bindparam("outcome"),
-    )
-)
+_DONE_WITH_RESULT = update(TABLE).where(_HELD).values({**_FINISHED, "result": bindparam("outcome")})
 
 
 async def add_once(connection: AsyncConnection, row: dict[str, Any]) -> tuple[Effect, bool]:

@@ -1,1 +1,1 @@
-"""Follow-up actions: what must happen after the incident so it doesn't happen again."""
+"""Follow-ups: what must happen after the incident so it doesn't happen again."""

@@ -1,4 +1,4 @@
-"""A follow-up action logged during or after an incident."""
+"""A follow-up logged during or after an incident."""
 
 from __future__ import annotations
 

@@ -82,6 +82,7 @@ class EffectQueue(Protocol):
         session: AsyncSession,
         incident_id: int,
         specs: Sequence[Spec],
+        /,  # the service passes these by position
         *,
         origin_key: str | None = None,
         fresh: bool = False,

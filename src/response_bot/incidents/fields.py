@@ -56,3 +56,11 @@ def validated_text(name: str, value: str) -> str | None:
             {name: f"Keep the {name} to {TEXT_MAX:,} characters (this one has {len(text):,})."}
         )
     return text
+
+
+def required_text(name: str, value: str, *, missing: str) -> str:
+    """Text a change cannot do without (a status update, a follow-up): `missing` says so if empty."""
+    text = validated_text(name, value)
+    if text is None:
+        raise InvalidInput({name: missing})
+    return text

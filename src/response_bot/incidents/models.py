@@ -88,10 +88,10 @@ class IncidentRole(Base):
     user: Mapped[User] = relationship(lazy="raise")
 
 
-class PendingEdit(Base):
+class Proposal(Base):
     """A proposed summary or impact waiting for its proposer to confirm replacing the current one."""
 
-    __tablename__ = "pending_edits"
+    __tablename__ = "proposals"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))

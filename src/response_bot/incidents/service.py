@@ -24,9 +24,9 @@ from response_bot.followups.models import FollowUp
 from response_bot.incidents import announcements, history, repository
 from response_bot.incidents.announcements import Confirmation, EffectKind, EffectQueue, Queued, Spec
 from response_bot.incidents.enums import Severity, Status
-from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, InvalidInput, UnknownRole
-from response_bot.incidents.fields import IncidentFields, validated_text
-from response_bot.incidents.models import Incident, IncidentRole, PendingEdit
+from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, UnknownRole
+from response_bot.incidents.fields import IncidentFields, required_text, validated_text
+from response_bot.incidents.models import Incident, IncidentRole, Proposal
 from response_bot.timeline import repository as timeline
 from response_bot.timeline.models import EntryKind
 from response_bot.users import repository as users
@@ -471,12 +471,12 @@ class IncidentService:
         """Replace the summary or impact with a proposal, which is removed in the same transaction;
         None if it was already answered (or forgotten)."""
         async with self._db.transaction() as session:
-            proposal = await session.get(PendingEdit, proposal_id)
+            proposal = await session.get(Proposal, proposal_id)
         if proposal is None:
             return None
 
         async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
-            row = await session.get(PendingEdit, proposal_id, with_for_update=True, populate_existing=True)
+            row = await session.get(Proposal, proposal_id, with_for_update=True, populate_existing=True)
             if row is None:
                 raise _AlreadyAnswered()
             await session.delete(row)
@@ -534,9 +534,7 @@ class IncidentService:
         confirm: Confirmation | None = None,
     ) -> Change:
         """A status update: kept on the timeline as written, posted in the channel and under the headline."""
-        value = validated_text("update", text)
-        if value is None:
-            raise InvalidInput({"update": "A status update needs some text."})
+        value = required_text("update", text, missing="A status update needs some text.")
 
         async def apply(_: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             return [Entry("update", EntryKind.UPDATE, value)]
@@ -547,22 +545,21 @@ class IncidentService:
     async def add_followup(
         self,
         incident_id: int,
-        text: str,
+        followup: str,
         *,
         actor: UserRef,
         key: str | None = None,
         confirm: Confirmation | None = None,
     ) -> Change:
-        value = validated_text("action", text)
-        if value is None:
-            raise InvalidInput({"action": "A follow-up action needs some text."})
+        """Something to do after the incident, kept with it and on its timeline."""
+        value = required_text("follow-up", followup, missing="A follow-up needs some text.")
 
         async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             author = await users.upsert(session, actor)
             session.add(
                 FollowUp(incident_id=incident.id, text=value, created_by_id=author.id, created_at=now)
             )
-            return [Entry("action", EntryKind.ACTION, f"Follow-up action: {value}")]
+            return [Entry("followup", EntryKind.FOLLOWUP, f"Follow-up: {value}")]
 
         return await self._change(incident_id, actor, key, apply, allow_closed=True, shown=Shown(confirm))
 

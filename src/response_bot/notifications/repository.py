@@ -6,10 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from response_bot.db.engine import dialect_name
+from response_bot.db.engine import conflict_insert, dialect_name
 from response_bot.notifications.models import Delivery, Notification
 
 
@@ -34,10 +33,11 @@ async def schedule_many(session: AsyncSession, rows: list[Row], *, revive: bool 
     """
     if not rows:
         return
-    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     # One statement with a parameter list (not a multi-VALUES literal), so its compiled form is cached.
     await session.execute(
-        insert(Notification).on_conflict_do_nothing(index_elements=[Notification.dedupe_key]),
+        conflict_insert(session)(Notification).on_conflict_do_nothing(
+            index_elements=[Notification.dedupe_key]
+        ),
         [
             {
                 "incident_id": incident_id,

@@ -27,7 +27,8 @@ class EntryKind(enum.StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     UPDATE = "update"
-    ACTION = "action"
+    # Stored, and published by the JSON API, as "action": Monzo's Response's word for a follow-up.
+    FOLLOWUP = "action"
     MESSAGE = "message"
 
 

@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_bot.db.base import utcnow
-from response_bot.db.engine import dialect_name
+from response_bot.db.engine import conflict_insert
 from response_bot.users.models import User, UserRef
 
 _PROFILE_FIELDS = ("name", "real_name", "display_name", "is_bot", "deleted")
@@ -27,8 +26,7 @@ async def upsert(session: AsyncSession, ref: UserRef, *, fetched: bool = False) 
     values = {"slack_id": ref.slack_id, "updated_at": now, **known}
     if fetched:
         values["profile_fetched_at"] = now
-    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    statement = insert(User).values(**values)
+    statement = conflict_insert(session)(User).values(**values)
     if known or fetched:
         updates = {key: statement.excluded[key] for key in values if key != "slack_id"}
         upserted = statement.on_conflict_do_update(index_elements=[User.slack_id], set_=updates)

@@ -71,13 +71,13 @@ def entry_json(entry: TimelineEntry) -> dict[str, Any]:
     }
 
 
-def action_json(action: FollowUp) -> dict[str, Any]:
+def followup_json(followup: FollowUp) -> dict[str, Any]:
     return {
-        "id": action.id,
-        "text": action.text,
-        "created_by": _user(action.created_by),
-        "created_at": _time(action.created_at),
-        "done": action.done,
+        "id": followup.id,
+        "text": followup.text,
+        "created_by": _user(followup.created_by),
+        "created_at": _time(followup.created_at),
+        "done": followup.done,
     }
 
 
@@ -96,7 +96,9 @@ class JsonApi:
             web.get("/api/v1/incidents", self._guard(self.incidents)),
             web.get(r"/api/v1/incidents/{incident_id:\d+}", self._guard(self.incident)),
             web.get(r"/api/v1/incidents/{incident_id:\d+}/timeline", self._guard(self.timeline)),
-            web.get(r"/api/v1/incidents/{incident_id:\d+}/actions", self._guard(self.actions)),
+            web.get(r"/api/v1/incidents/{incident_id:\d+}/followups", self._guard(self.followups)),
+            # The first name of the same list, kept so that dashboards built on it keep working.
+            web.get(r"/api/v1/incidents/{incident_id:\d+}/actions", self._guard(self.followups)),
         ]
 
     def _guard(self, handler: Handler) -> Handler:
@@ -138,6 +140,6 @@ class JsonApi:
         record = await self._access.record(SERVICE, incident_id(request))
         return web.json_response({"items": [entry_json(e) for e in record.entries]})
 
-    async def actions(self, request: web.Request) -> web.Response:
+    async def followups(self, request: web.Request) -> web.Response:
         record = await self._access.record(SERVICE, incident_id(request))
-        return web.json_response({"items": [action_json(a) for a in record.followups]})
+        return web.json_response({"items": [followup_json(f) for f in record.followups]})

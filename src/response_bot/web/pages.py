@@ -40,9 +40,9 @@ def _people_in(record: IncidentRecord) -> Iterable[str]:
     yield from (u.slack_id for u in record.participants)
     for entry in record.entries:
         yield from mentioned_users(entry.text)
-    for action in record.followups:
-        yield action.created_by.slack_id
-        yield from mentioned_users(action.text)
+    for followup in record.followups:
+        yield followup.created_by.slack_id
+        yield from mentioned_users(followup.text)
 
 
 class Pages:

@@ -60,10 +60,10 @@ def markdown(record: IncidentRecord, names: Mapping[str, str], doc_url: str) -> 
         lines.append(f"- **{stamp}**{author} {body}")
     if not record.entries:
         lines.append("_Nothing recorded._")
-    lines += ["", "## Follow-up actions", ""]
-    for action in record.followups:
-        mark = "x" if action.done else " "
-        lines.append(f"- [{mark}] {text(action.text)} ({who(action.created_by.slack_id)})")
+    lines += ["", "## Follow-ups", ""]
+    for followup in record.followups:
+        mark = "x" if followup.done else " "
+        lines.append(f"- [{mark}] {text(followup.text)} ({who(followup.created_by.slack_id)})")
     if not record.followups:
         lines.append("_None logged._")
     return "\n".join(lines) + "\n"

@@ -32,7 +32,7 @@ def welcome(incident: Incident, *, doc_url: str, bot_user_id: str) -> Message:
             f"• `{bot} severity 1-4`: how bad it is (critical, major, minor, trivial)",
             f"• `{bot} status identified`: investigating → identified → monitoring → resolved",
             f"• `{bot} update <what changed>`: a status update for everyone following",
-            f"• `{bot} action <follow-up>`: something to do after the incident",
+            f"• `{bot} followup <what needs doing>`: a follow-up, for after the incident",
             f"• `{bot} close`: when it's over",
         ]
     )

@@ -13,9 +13,9 @@ from response_bot.slack.blocks import commands as command_blocks
 from response_bot.slack.blocks import form
 from response_bot.slack.ids import Action, BlockId, Callback
 from response_bot.slack.metadata import ProposalRef, TextRef
-from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.background import after_ack
 from response_bot.slack.transport.events import Events
-from response_bot.slack.transport.recipients import Replies, recipient_of
+from response_bot.slack.transport.recipients import Replies
 from response_bot.users.models import UserRef
 
 
@@ -26,25 +26,15 @@ def register(app: AsyncApp, events: Events) -> None:
     app.action(Action.DECLINE_PROPOSAL)(decline_proposal)
 
 
+@after_ack
 async def open_change_modal(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    incidents: IncidentService,
-    background: Background,
+    body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, incidents: IncidentService
 ) -> None:
-    await ack()
     ref = TextRef.decode(action.get("value"))
-
-    async def open_modal() -> None:
-        incident = await incidents.get(ref.incident_id)
-        view = command_blocks.change_text(
-            incident.id, ref.field, getattr(incident, ref.field), metadata=ref.encode()
-        )
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    background.spawn(open_modal(), recipient_of(body))
+    incident = await incidents.get(ref.incident_id)
+    current = getattr(incident, ref.field)
+    view = command_blocks.change_text(incident.id, ref.field, current, metadata=ref.encode())
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 async def submit_change(
@@ -62,56 +52,35 @@ async def submit_change(
     await ack()  # the headline and the note in the channel are effects of the change
 
 
+@after_ack
 async def accept_proposal(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    incidents: IncidentService,
-    replies: Replies,
-    background: Background,
+    body: dict[str, Any], action: dict[str, Any], incidents: IncidentService, replies: Replies
 ) -> None:
-    await ack()
     ref = ProposalRef.decode(action.get("value"))
-    user_id = body["user"]["id"]
+    change = await incidents.accept_proposal(
+        ref.proposal_id, actor=UserRef(body["user"]["id"]), key=f"act:{action.get('action_ts')}"
+    )
     response_url = body.get("response_url")
-
-    async def accept() -> None:
-        change = await incidents.accept_proposal(
-            ref.proposal_id, actor=UserRef(user_id), key=f"act:{action.get('action_ts')}"
+    if not response_url:
+        return
+    if change is None:
+        await replies.replace(response_url, "That proposal was already answered.")
+    elif change.changed:
+        field = "summary" if "summary" in change.changed else "impact"
+        await replies.replace(
+            response_url, command_blocks.text_updated(field, getattr(change.incident, field))
         )
-        if response_url:
-            if change is None:
-                await replies.replace(response_url, "That proposal was already answered.")
-            else:
-                field = "summary" if "summary" in change.changed else "impact"
-                if change.changed:
-                    await replies.replace(
-                        response_url, command_blocks.text_updated(field, getattr(change.incident, field))
-                    )
-                else:
-                    await replies.replace(response_url, "That is already what it says.")
-
-    background.spawn(accept(), recipient_of(body))
+    else:
+        await replies.replace(response_url, "That is already what it says.")
 
 
+@after_ack
 async def decline_proposal(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    proposals: Proposals,
-    replies: Replies,
-    background: Background,
+    body: dict[str, Any], action: dict[str, Any], proposals: Proposals, replies: Replies
 ) -> None:
-    await ack()
     ref = ProposalRef.decode(action.get("value"))
+    proposal = await proposals.take(ref.proposal_id)
     response_url = body.get("response_url")
-
-    async def decline() -> None:
-        proposal = await proposals.take(ref.proposal_id)
-        if response_url:
-            kept = (
-                f"Kept the current {proposal.field}." if proposal else "That proposal was already answered."
-            )
-            await replies.replace(response_url, kept)
-
-    background.spawn(decline(), recipient_of(body))
+    if response_url:
+        kept = f"Kept the current {proposal.field}." if proposal else "That proposal was already answered."
+        await replies.replace(response_url, kept)

@@ -21,7 +21,7 @@ from response_bot.slack.commands.runner import CommandRunner, Trigger, split
 from response_bot.slack.declaring.confirmations import Confirmations
 from response_bot.slack.ids import SLASH_COMMAND, Action, Callback
 from response_bot.slack.metadata import DeclareContext
-from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.background import Background, after_ack
 from response_bot.slack.transport.errors import DATABASE_DOWN
 from response_bot.slack.transport.events import Events
 from response_bot.slack.transport.recipients import recipient_of
@@ -82,12 +82,10 @@ async def incident_slash_command(
     background.spawn(client.views_open(trigger_id=command["trigger_id"], view=view), recipient)
 
 
-async def declare_from_home(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, background: Background
-) -> None:
-    await ack()
+@after_ack
+async def declare_from_home(body: dict[str, Any], client: AsyncWebClient) -> None:
     view = blocks.declare(title="", metadata=DeclareContext().encode())
-    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), recipient_of(body))
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 async def submit_declaration(

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from response_bot.extensions.registry import Registry
 from response_bot.slack.commands.runner import addressed_to
 from response_bot.slack.extensions.runner import ExtensionRunner
-from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.background import Background, after_ack
 from response_bot.slack.transport.events import Events
-from response_bot.slack.transport.recipients import recipient_of
 
 # Messages people write (a broadcast thread reply or a file with a comment is one too).
 HUMAN_MESSAGES = (None, "thread_broadcast", "file_share")
@@ -45,12 +44,8 @@ async def run_plugin_event(
     background.spawn(extensions.event(event, event_id=body.get("event_id")), None)
 
 
+@after_ack
 async def run_plugin_action(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    extensions: ExtensionRunner,
-    background: Background,
+    body: dict[str, Any], action: dict[str, Any], extensions: ExtensionRunner
 ) -> None:
-    await ack()
-    background.spawn(extensions.action(body, action), recipient_of(body))
+    await extensions.action(body, action)

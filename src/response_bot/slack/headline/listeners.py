@@ -16,7 +16,7 @@ from response_bot.slack.blocks import form
 from response_bot.slack.blocks import headline as blocks
 from response_bot.slack.ids import Action, Callback
 from response_bot.slack.metadata import IncidentRef
-from response_bot.slack.transport.background import Background
+from response_bot.slack.transport.background import Background, after_ack
 from response_bot.slack.transport.errors import describe
 from response_bot.slack.transport.events import Events
 from response_bot.slack.transport.recipients import Replies, recipient_of
@@ -39,61 +39,38 @@ def _clicked(body: dict[str, Any], action: dict[str, Any]) -> IncidentRef:
     return ref.model_copy(update={"channel_id": channel})
 
 
+@after_ack
 async def open_edit_modal(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    incidents: IncidentService,
-    background: Background,
+    body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient, incidents: IncidentService
 ) -> None:
-    await ack()
     ref = _clicked(body, action)
-
-    async def open_modal() -> None:
-        incident = await incidents.get(ref.incident_id)
-        if incident.is_open:
-            view = blocks.edit(incident, metadata=ref.encode())
-        else:
-            view = blocks.notice("Incident closed", IncidentClosed(incident.id).message)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    background.spawn(open_modal(), recipient_of(body))
+    incident = await incidents.get(ref.incident_id)
+    if incident.is_open:
+        view = blocks.edit(incident, metadata=ref.encode())
+    else:
+        view = blocks.notice("Incident closed", IncidentClosed(incident.id).message)
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+@after_ack
 async def create_channel(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    incidents: IncidentService,
-    replies: Replies,
-    background: Background,
+    body: dict[str, Any], action: dict[str, Any], incidents: IncidentService, replies: Replies
 ) -> None:
-    await ack()
     ref = _clicked(body, action)
-    recipient = recipient_of(body)
-
-    async def create() -> None:
-        queued = await incidents.request_channel(ref.incident_id, key=f"act:{action.get('action_ts')}")
-        if queued is None:
-            await replies.tell(
-                recipient, f"Incident {ref.incident_id} already has a channel (or one is being made)."
-            )
-
-    background.spawn(create(), recipient)
+    queued = await incidents.request_channel(ref.incident_id, key=f"act:{action.get('action_ts')}")
+    if queued is None:
+        await replies.tell(
+            recipient_of(body), f"Incident {ref.incident_id} already has a channel (or one is being made)."
+        )
 
 
+@after_ack
 async def open_close_confirmation(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    background: Background,
+    body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
 ) -> None:
-    await ack()
     ref = _clicked(body, action)
     view = blocks.confirm_close(ref.incident_id, metadata=ref.encode())
-    background.spawn(client.views_open(trigger_id=body["trigger_id"], view=view), recipient_of(body))
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 async def submit_edit(

@@ -16,6 +16,7 @@ from response_bot.notifications.service import Claimed
 from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import notifications as texts
 from response_bot.slack.outbox.failures import slack_call
+from response_bot.slack.transport.messages import find_in_history, is_notification
 
 
 class Notifier:
@@ -86,15 +87,8 @@ class Notifier:
             if channel is None:
                 return None
             since = (claimed.row.first_attempt_at or claimed.row.due_at) - timedelta(seconds=5)
-            response = await self._client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200
-            )
-        messages: list[dict[str, Any]] = response.get("messages", [])
-        for message in messages:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("notification_id") == claimed.row.id:
-                return channel, str(message["ts"])
-        return None
+            ts = await find_in_history(self._client, channel, since, is_notification(claimed.row.id), pages=1)
+        return (channel, ts) if ts else None
 
 
 def _since_update(claimed: Claimed) -> timedelta | None:

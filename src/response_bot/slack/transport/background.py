@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+from slack_bolt.async_app import AsyncAck
 
 from response_bot.extensions.replies import Recipient
 from response_bot.slack.transport.errors import ErrorReporter
+from response_bot.slack.transport.recipients import recipient_of
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +69,29 @@ class Background:
         if pending:
             log.warning("cancelled %d background tasks still running at shutdown", len(pending))
             await asyncio.wait(pending, timeout=1)
+
+
+def after_ack(work: Callable[..., Coroutine[Any, Any, object]]) -> Callable[..., Awaitable[None]]:
+    """A Bolt listener for a click (or a shortcut) whose work may take longer than Slack waits and
+    needs nothing stored first: it acks at once, then runs `work` as background work, so a failure
+    reaches the person who clicked and shutdown lets it finish.
+
+    `work` names what it needs as a Bolt listener does (`body`, `action`, `client`, services…); the
+    listener asks Bolt for the same names, plus `ack` and `background`.
+    """
+    wanted = list(inspect.signature(work).parameters)
+
+    async def listener(ack: AsyncAck, background: Background, **given: Any) -> None:
+        await ack()
+        background.spawn(work(**{name: given[name] for name in wanted}), recipient_of(given["body"]))
+
+    # Bolt reads a listener's parameter names to decide what to pass it.
+    names = ["ack", "background", *(n for n in wanted if n not in ("ack", "background"))]
+    if "body" not in names:
+        names.append("body")
+    listener.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    )
+    listener.__name__ = listener.__qualname__ = work.__name__
+    listener.__doc__ = work.__doc__
+    return listener

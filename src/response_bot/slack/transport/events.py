@@ -29,6 +29,9 @@ class Events:
     def types(self) -> set[str]:
         return set(self._handlers)
 
+    def handlers(self) -> list[Handler]:
+        return [handler for handlers in self._handlers.values() for handler in handlers]
+
     def register(self, app: AsyncApp) -> None:
         for event_type in sorted(self._handlers):
             app.event(event_type)(_listener(self._handlers[event_type]))

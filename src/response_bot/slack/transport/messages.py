@@ -1,5 +1,5 @@
-"""Messages the bot posts on behalf of an effect, tagged so that a retry finds them instead of
-posting them twice."""
+"""Finding a message the bot posted by the metadata it tagged the message with (an effect's, a
+notification's, a headline's, a welcome's), so that a retry finds it instead of posting it twice."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def is_effect(effect_id: int) -> Match:
     return lambda event_type, payload: (
         event_type == MetadataEvent.EFFECT and payload.get("effect_id") == effect_id
     )
+
+
+def is_notification(notification_id: int) -> Match:
+    """A reminder or a plugin's notification, tagged by `extensions.context.notification_metadata`."""
+    return lambda _event_type, payload: payload.get("notification_id") == notification_id
 
 
 def _matching(messages: list[dict[str, Any]], match: Match) -> str | None:

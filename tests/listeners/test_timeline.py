@@ -7,19 +7,20 @@ from datetime import UTC, datetime
 import pytest
 
 from response_bot.timeline.models import EntryKind, TimelineEntry
-from tests.conftest import People, StartBot
-from tests.e2e.flows import Declared, declare
 from tests.fakeslack import Channel, FakeSlack
-from tests.support.bot import RunningBot
+from tests.listeners.conftest import StartBot
+from tests.support.flows import Declared, declare
+from tests.support.listening import ListeningBot
+from tests.support.people import People
 
 
-async def messages(bot: RunningBot) -> list[TimelineEntry]:
+async def messages(bot: ListeningBot) -> list[TimelineEntry]:
     entries = await bot.core.timeline.entries(1)
     return [e for e in entries if e.kind is EntryKind.MESSAGE]
 
 
 @pytest.fixture
-async def declared(bot: RunningBot, slack: FakeSlack, people: People) -> Declared:
+async def declared(bot: ListeningBot, slack: FakeSlack, people: People) -> Declared:
     result = await declare(slack, people, "Checkout errors")
     assert result.channel is not None
     await slack.join(people.bob, result.channel)
@@ -33,7 +34,7 @@ def room(declared: Declared) -> Channel:
 
 
 async def test_a_pinned_message_keeps_its_time_author_text_and_link(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     said = await slack.say(
         people.bob, room(declared), "Errors started after deploy <https://ci.example/123|#123>"
@@ -49,7 +50,7 @@ async def test_a_pinned_message_keeps_its_time_author_text_and_link(
 
 
 async def test_unpinning_removes_the_entry(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     said = await slack.say(people.bob, room(declared), "Temporary note")
     await slack.pin(people.bob, said)
@@ -60,7 +61,7 @@ async def test_unpinning_removes_the_entry(
 
 
 async def test_the_timeline_emoji_captures_a_message_even_in_a_thread(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     parent = await slack.say(people.bob, room(declared), "Investigating the DB")
     reply = await slack.say(people.alice, room(declared), "Replica lag is 40s", thread_ts=parent.ts)
@@ -90,7 +91,7 @@ async def test_the_timeline_emoji_is_configurable(
 
 
 async def test_removing_the_last_timeline_reaction_removes_the_entry(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     said = await slack.say(people.bob, room(declared), "Maybe relevant")
     await slack.react(people.bob, said, "pushpin")
@@ -105,7 +106,7 @@ async def test_removing_the_last_timeline_reaction_removes_the_entry(
 
 
 async def test_the_message_shortcut_adds_from_the_channel_and_from_threads(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     parent = await slack.say(people.bob, room(declared), "Rolled back")
     reply = await slack.say(people.bob, room(declared), "Confirmed healthy", thread_ts=parent.ts)
@@ -118,7 +119,7 @@ async def test_the_message_shortcut_adds_from_the_channel_and_from_threads(
 
 
 async def test_the_shortcut_outside_an_incident_channel_says_so(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     said = await slack.say(people.alice, people.general, "unrelated")
     await slack.message_shortcut(people.alice, said, "timeline_add")
@@ -128,7 +129,7 @@ async def test_the_shortcut_outside_an_incident_channel_says_so(
 
 
 async def test_one_message_captured_twice_is_one_entry(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     said = await slack.say(people.bob, room(declared), "Root cause: expired cert")
     await slack.pin(people.bob, said)
@@ -143,7 +144,7 @@ async def test_one_message_captured_twice_is_one_entry(
 
 
 async def test_edits_update_the_entry_and_deletions_mark_it(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     said = await slack.say(people.bob, room(declared), "Error rate 50%")
     await slack.pin(people.bob, said)
@@ -159,7 +160,7 @@ async def test_edits_update_the_entry_and_deletions_mark_it(
 
 
 async def test_timeline_is_in_message_time_order_with_automatic_entries(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     first = await slack.say(people.bob, room(declared), "first")
     second = await slack.say(people.bob, room(declared), "second")
@@ -174,7 +175,7 @@ async def test_timeline_is_in_message_time_order_with_automatic_entries(
 
 
 async def test_pins_outside_incident_channels_are_ignored(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     said = await slack.say(people.alice, people.general, "not an incident")
     await slack.pin(people.alice, said)

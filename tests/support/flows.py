@@ -1,11 +1,11 @@
-"""Steps many end-to-end tests share: declaring an incident and finding its channel."""
+"""Steps tests of every tier share: declaring an incident, finding its channel, running a command."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.conftest import People
 from tests.fakeslack import BOT_USER_ID, Channel, FakeSlack, Message, User
+from tests.support.people import People
 
 
 @dataclass
@@ -54,3 +54,14 @@ def button_ids(message: Message) -> list[str]:
 
 def field_text(message: Message) -> str:
     return "\n".join(f["text"] for b in message.blocks if b["type"] == "section" for f in b.get("fields", []))
+
+
+async def command(slack: FakeSlack, user: User, channel: Channel, text: str) -> Message:
+    """`@incident <text>` said in a channel; returns once Slack has its ack (the command has run)."""
+    message = await slack.say(user, channel, f"<@{BOT_USER_ID}> {text}")
+    await slack.settled()
+    return message
+
+
+def done(message: Message) -> bool:
+    return "white_check_mark" in message.reactions

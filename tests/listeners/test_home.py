@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tests.conftest import People
-from tests.e2e.flows import declare
-from tests.e2e.test_commands import command
 from tests.fakeslack import FakeSlack, User, View
-from tests.support.bot import RunningBot
+from tests.support.flows import command, declare
+from tests.support.listening import ListeningBot
+from tests.support.people import People
 
 
 async def home_of(slack: FakeSlack, user: User) -> View:
@@ -17,7 +16,7 @@ async def home_of(slack: FakeSlack, user: User) -> View:
 
 
 async def test_home_lists_open_incidents_with_their_state(
-    bot: RunningBot, slack: FakeSlack, people: People
+    bot: ListeningBot, slack: FakeSlack, people: People
 ) -> None:
     first = await declare(slack, people, "Payments down", severity="1", lead=people.bob.id)
     await declare(slack, people, "Search slow")
@@ -35,7 +34,7 @@ async def test_home_lists_open_incidents_with_their_state(
 
 
 async def test_private_incidents_are_listed_only_to_their_members(
-    bot: RunningBot, slack: FakeSlack, people: People
+    bot: ListeningBot, slack: FakeSlack, people: People
 ) -> None:
     await declare(slack, people, "Secret breach", private=True)
     assert "Secret breach" in str((await home_of(slack, people.alice)).blocks)  # the reporter
@@ -43,7 +42,7 @@ async def test_private_incidents_are_listed_only_to_their_members(
 
 
 async def test_the_home_declare_button_opens_the_modal_and_confirms_by_dm(
-    bot: RunningBot, slack: FakeSlack, people: People
+    bot: ListeningBot, slack: FakeSlack, people: People
 ) -> None:
     home = await home_of(slack, people.carol)
     await slack.click_view(people.carol, home, "home_declare")

@@ -1,4 +1,4 @@
-"""Reading messages back (history, threads) and looking people up by e-mail."""
+"""Reading messages back: a channel's history and a thread's replies, with their metadata when asked."""
 
 from __future__ import annotations
 
@@ -6,18 +6,21 @@ from typing import Any
 
 from tests.fakeslack.model import BOT_USER_ID, Message, SlackError
 from tests.fakeslack.state import Workspace
-from tests.fakeslack.webapi import Args, _by_kind, _flag, _required, method
+from tests.fakeslack.webapi.arguments import by_kind, flag, required
+from tests.fakeslack.webapi.methods import Args, MethodGroup
+
+METHODS = MethodGroup()
 
 
 def HISTORY(workspace: Workspace, args: Args) -> tuple[str, ...]:
     channel = workspace.channels.get(str(args.get("channel") or ""))
     if channel is not None and channel.is_im:
         return ("im:history",)
-    return _by_kind(("channels:history",), ("groups:history",))(workspace, args)
+    return by_kind(("channels:history",), ("groups:history",))(workspace, args)
 
 
 def _between(messages: list[Message], args: Args) -> list[Message]:
-    inclusive = _flag(args, "inclusive")
+    inclusive = flag(args, "inclusive")
     oldest = float(args["oldest"]) if args.get("oldest") else None
     latest = float(args["latest"]) if args.get("latest") else None
 
@@ -37,13 +40,13 @@ def _readable(workspace: Workspace, channel_id: str) -> Any:
     return channel
 
 
-@method("conversations.history", HISTORY)
+@METHODS.method("conversations.history", HISTORY)
 async def conversations_history(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel")
+    required(args, "channel")
     channel = _readable(workspace, str(args["channel"]))
     top = [m for m in channel.messages if not m.deleted and (not m.thread_ts or m.thread_ts == m.ts)]
     found = list(reversed(_between(top, args)))[: int(args.get("limit") or 100)]
-    with_metadata = _flag(args, "include_all_metadata")
+    with_metadata = flag(args, "include_all_metadata")
     return {"ok": True, "messages": [_shown(m, with_metadata) for m in found], "has_more": False}
 
 
@@ -54,9 +57,9 @@ def _shown(message: Message, with_metadata: bool) -> dict[str, Any]:
     return data
 
 
-@method("conversations.replies", HISTORY)
+@METHODS.method("conversations.replies", HISTORY)
 async def conversations_replies(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel", "ts")
+    required(args, "channel", "ts")
     channel = _readable(workspace, str(args["channel"]))
     asked = channel.message(str(args["ts"]))
     if asked is None:
@@ -67,28 +70,6 @@ async def conversations_replies(workspace: Workspace, args: Args) -> dict[str, A
         m for m in channel.messages if not m.deleted and m.thread_ts == parent_ts and m.ts != parent_ts
     ]
     found = ([parent] if parent else []) + _between(replies, args)
-    with_metadata = _flag(args, "include_all_metadata")
+    with_metadata = flag(args, "include_all_metadata")
     shown = [_shown(m, with_metadata) for m in found]
     return {"ok": True, "messages": shown[: int(args.get("limit") or 1000)]}
-
-
-@method("users.lookupByEmail", ("users:read.email",))
-async def users_lookup_by_email(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "email")
-    for user in workspace.users.values():
-        if user.email and user.email.lower() == str(args["email"]).lower():
-            return {"ok": True, "user": user.to_api()}
-    raise SlackError("users_not_found")
-
-
-@method("conversations.open", ("im:write",))
-async def conversations_open(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "users")
-    users = [u for u in str(args["users"]).split(",") if u]
-    if len(users) != 1:
-        raise SlackError("not_implemented")  # group DMs are not needed here
-    user = workspace.user(users[0])
-    if user.deleted:
-        raise SlackError("user_disabled")
-    channel = workspace.im_with(user.id)
-    return {"ok": True, "channel": {"id": channel.id}}

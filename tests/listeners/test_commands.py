@@ -9,28 +9,17 @@ from response_bot.followups.models import FollowUp
 from response_bot.incidents.enums import Severity, Status
 from response_bot.incidents.models import Incident
 from response_bot.timeline.models import EntryKind, TimelineEntry
-from tests.conftest import People
-from tests.e2e.flows import Declared, button_ids, declare, field_text
-from tests.fakeslack import BOT_USER_ID, Channel, FakeSlack, Message, User
-from tests.support.bot import RunningBot
+from tests.fakeslack import BOT_USER_ID, Channel, FakeSlack, User
+from tests.support.flows import Declared, button_ids, command, declare, done, field_text
+from tests.support.listening import ListeningBot
+from tests.support.people import People
 
 
-async def command(slack: FakeSlack, user: User, channel: Channel, text: str) -> Message:
-    """`@incident <text>` said in a channel; returns once Slack has its ack (the command has run)."""
-    message = await slack.say(user, channel, f"<@{BOT_USER_ID}> {text}")
-    await slack.settled()
-    return message
-
-
-def done(message: Message) -> bool:
-    return "white_check_mark" in message.reactions
-
-
-async def incident(bot: RunningBot) -> Incident:
+async def incident(bot: ListeningBot) -> Incident:
     return await bot.core.incidents.get(1)
 
 
-async def timeline(bot: RunningBot) -> list[TimelineEntry]:
+async def timeline(bot: ListeningBot) -> list[TimelineEntry]:
     async with bot.core.db.transaction() as session:
         rows = await session.execute(select(TimelineEntry).order_by(TimelineEntry.id))
         return list(rows.scalars())
@@ -41,7 +30,7 @@ async def last_note(slack: FakeSlack, user: User) -> str:
 
 
 @pytest.fixture
-async def declared(bot: RunningBot, slack: FakeSlack, people: People) -> Declared:
+async def declared(bot: ListeningBot, slack: FakeSlack, people: People) -> Declared:
     result = await declare(slack, people, "Checkout errors")
     assert result.channel is not None
     for person in (people.bob, people.carol):
@@ -58,7 +47,7 @@ def room(declared: Declared) -> Channel:
 
 @pytest.mark.parametrize("spelling", ["sev 1", "Sev SEV-1", "severity Critical", "SEVERITY sev1"])
 async def test_severity_in_any_accepted_spelling(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared, spelling: str
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared, spelling: str
 ) -> None:
     message = await command(slack, people.bob, room(declared), spelling)
     assert done(message)
@@ -68,7 +57,7 @@ async def test_severity_in_any_accepted_spelling(
 
 
 async def test_a_bad_severity_is_explained_and_changes_nothing(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     before = len(await timeline(bot))
     message = await command(slack, people.bob, room(declared), "sev 9")
@@ -81,7 +70,7 @@ async def test_a_bad_severity_is_explained_and_changes_nothing(
 
 
 async def test_status_moves_on_and_the_topic_follows(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.bob, room(declared), "status Identified"))
     assert (await incident(bot)).status is Status.IDENTIFIED
@@ -94,7 +83,7 @@ async def test_status_moves_on_and_the_topic_follows(
 
 
 async def test_lead_by_mention_in_either_form_or_yourself(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.alice, room(declared), f"lead <@{people.bob.id}>"))
     assert (await incident(bot)).lead.slack_id == people.bob.id  # type: ignore[union-attr]
@@ -106,7 +95,7 @@ async def test_lead_by_mention_in_either_form_or_yourself(
 
 
 async def test_lead_refuses_bots_and_unclear_arguments(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     robot = slack.add_user("deploybot", is_bot=True)
     assert not done(await command(slack, people.alice, room(declared), f"lead <@{robot.id}>"))
@@ -118,7 +107,7 @@ async def test_lead_refuses_bots_and_unclear_arguments(
 
 
 async def test_roles_from_configuration(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.alice, room(declared), f"role Comms <@{people.carol.id}>"))
     holders = (await incident(bot)).holders
@@ -131,7 +120,7 @@ async def test_roles_from_configuration(
 
 
 async def test_update_keeps_every_line_posts_it_and_threads_it_under_the_headline(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     text = "Rolled back the deploy.\nErrors are dropping.\n\n<!channel> watch the graphs"
     message = await command(slack, people.bob, room(declared), f"Update {text}")
@@ -144,18 +133,23 @@ async def test_update_keeps_every_line_posts_it_and_threads_it_under_the_headlin
     assert entry.kind is EntryKind.UPDATE and entry.text == text
 
 
-async def test_action_logs_a_follow_up(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+async def test_followup_and_its_old_name_action_log_a_follow_up(
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
-    assert done(await command(slack, people.bob, room(declared), "action Add an alert on checkout 5xx"))
+    assert done(await command(slack, people.bob, room(declared), "followup Add an alert on checkout 5xx"))
+    assert done(await command(slack, people.bob, room(declared), "action Page the payments team sooner"))
     async with bot.core.db.transaction() as session:
-        texts = (await session.execute(select(FollowUp.text))).scalars().all()
-    assert texts == ["Add an alert on checkout 5xx"]
-    assert not done(await command(slack, people.bob, room(declared), "action"))
+        texts = (await session.execute(select(FollowUp.text).order_by(FollowUp.id))).scalars().all()
+    assert texts == ["Add an alert on checkout 5xx", "Page the payments team sooner"]
+    assert [e.text for e in await timeline(bot) if e.kind is EntryKind.FOLLOWUP] == [
+        "Follow-up: Add an alert on checkout 5xx",
+        "Follow-up: Page the payments team sooner",
+    ]
+    assert not done(await command(slack, people.bob, room(declared), "followup"))
 
 
 async def test_summary_shows_sets_and_asks_before_replacing(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.bob, room(declared), "summary"))
     shown = await slack.wait_for_ephemeral(people.bob)
@@ -178,7 +172,7 @@ async def test_summary_shows_sets_and_asks_before_replacing(
 
 
 async def test_declining_a_proposed_impact_keeps_the_current_one(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     await command(slack, people.bob, room(declared), "impact EU shoppers")
     await command(slack, people.bob, room(declared), "impact Everyone")
@@ -189,7 +183,7 @@ async def test_declining_a_proposed_impact_keeps_the_current_one(
 
 
 async def test_the_change_button_edits_the_summary_in_a_modal(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     await command(slack, people.bob, room(declared), "summary")
     shown = await slack.wait_for_ephemeral(people.bob)
@@ -202,7 +196,7 @@ async def test_the_change_button_edits_the_summary_in_a_modal(
 
 
 async def test_rename_uses_the_naming_rules_and_reports_a_taken_name(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.bob, room(declared), "rename Visa Outage"))
     assert room(declared).name == "inc-1-visa-outage"
@@ -213,7 +207,7 @@ async def test_rename_uses_the_naming_rules_and_reports_a_taken_name(
 
 
 async def test_duration_help_and_unknown_commands(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.bob, room(declared), "duration"))
     await slack.wait_for_message(room(declared), lambda m: "has been running for" in m.text)
@@ -227,7 +221,7 @@ async def test_duration_help_and_unknown_commands(
         "status",
         "role",
         "update",
-        "action",
+        "`followup` / `action`",
         "rename",
         "duration",
         "close",
@@ -240,7 +234,7 @@ async def test_duration_help_and_unknown_commands(
 
 
 async def test_close_and_reopen(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     assert done(await command(slack, people.bob, room(declared), "close"))
     assert (await incident(bot)).status is Status.RESOLVED
@@ -256,7 +250,7 @@ async def test_close_and_reopen(
 
 
 async def test_slash_commands_in_the_incident_channel_use_the_same_registry(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     await slack.slash(people.carol, "sev minor", room(declared))
     assert (await incident(bot)).severity is Severity.MINOR
@@ -268,7 +262,7 @@ async def test_slash_commands_in_the_incident_channel_use_the_same_registry(
 
 
 async def test_outside_an_incident_channel_commands_point_the_way(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     await slack.slash(people.carol, "close", people.general)
     assert "work inside an incident's channel" in (await slack.wait_for_ephemeral(people.carol)).text
@@ -282,7 +276,7 @@ async def test_outside_an_incident_channel_commands_point_the_way(
 
 
 async def test_a_retried_command_event_has_one_effect(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     await command(slack, people.bob, room(declared), "update Deploy rolled back")
     mention = next(d for d in slack.hub.deliveries if d.payload.get("event", {}).get("type") == "app_mention")
@@ -295,7 +289,7 @@ async def test_a_retried_command_event_has_one_effect(
 
 
 async def test_mentions_in_passing_and_bot_messages_are_not_commands(
-    bot: RunningBot, slack: FakeSlack, people: People, declared: Declared
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     before = len(await timeline(bot))
     message = await slack.say(people.bob, room(declared), f"thanks <@{BOT_USER_ID}>, close enough")

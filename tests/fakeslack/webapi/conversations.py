@@ -1,4 +1,4 @@
-"""Web API methods that make and change conversations, plus reactions and bookmarks."""
+"""`conversations.*` that find, make and change channels (reading messages back is in `history`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,71 @@ from typing import Any
 
 from tests.fakeslack.model import BOT_USER_ID, Channel, Message, SlackError
 from tests.fakeslack.state import Workspace
-from tests.fakeslack.webapi import CHANNEL_NAME, Args, _by_kind, _flag, _required, method
+from tests.fakeslack.webapi.arguments import CHANNEL_NAME, by_kind, flag, required
+from tests.fakeslack.webapi.methods import Args, MethodGroup
 
+METHODS = MethodGroup()
 TOPIC_MAX = 250
-MANAGE = _by_kind(("channels:manage",), ("groups:write",))
+MANAGE = by_kind(("channels:manage",), ("groups:write",))
+
+
+@METHODS.method("conversations.info", by_kind(("channels:read",), ("groups:read",)))
+async def conversations_info(workspace: Workspace, args: Args) -> dict[str, Any]:
+    required(args, "channel")
+    return {"ok": True, "channel": workspace.channel(str(args["channel"])).to_api()}
+
+
+def _list_scopes(workspace: Workspace, args: Args) -> tuple[str, ...]:
+    types = str(args.get("types") or "public_channel").split(",")
+    needed = []
+    if "public_channel" in types:
+        needed.append("channels:read")
+    if "private_channel" in types:
+        needed.append("groups:read")
+    missing = [scope for scope in needed if scope not in workspace.scopes]
+    return tuple(missing[:1] or needed[:1])
+
+
+@METHODS.method("conversations.list", _list_scopes)
+async def conversations_list(workspace: Workspace, args: Args) -> dict[str, Any]:
+    types = str(args.get("types") or "public_channel").split(",")
+    limit = int(args.get("limit") or 100)
+    if not 1 <= limit <= 1000:
+        raise SlackError("invalid_limit")
+    visible = [
+        c
+        for c in workspace.channels.values()
+        if not c.is_im
+        and (
+            ("private_channel" in types and c.is_private and BOT_USER_ID in c.members)
+            or ("public_channel" in types and not c.is_private)
+        )
+        and not (flag(args, "exclude_archived") and c.archived)
+    ]
+    start = int(args.get("cursor") or 0)
+    page = visible[start : start + limit]
+    next_cursor = str(start + limit) if start + limit < len(visible) else ""
+    return {
+        "ok": True,
+        "channels": [c.to_api() for c in page],
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+@METHODS.method("conversations.join", ("channels:join",))
+async def conversations_join(workspace: Workspace, args: Args) -> dict[str, Any]:
+    required(args, "channel")
+    channel = workspace.channel(str(args["channel"]))
+    if channel.is_private:
+        raise SlackError("method_not_supported_for_channel_type")
+    if channel.archived:
+        raise SlackError("is_archived")
+    response: dict[str, Any] = {"ok": True}
+    if BOT_USER_ID in channel.members:
+        response["warning"] = "already_in_channel"
+    channel.members.add(BOT_USER_ID)
+    response["channel"] = channel.to_api()
+    return response
 
 
 def _validate_name(workspace: Workspace, name: str) -> None:
@@ -35,14 +96,14 @@ def _system_message(
     workspace.emit_message(channel, {**message.to_api(), **extra})
 
 
-@method("conversations.create", MANAGE)
+@METHODS.method("conversations.create", MANAGE)
 async def conversations_create(workspace: Workspace, args: Args) -> dict[str, Any]:
     name = str(args.get("name") or "")
     _validate_name(workspace, name)
     channel = Channel(
         workspace.ids.make("C"),
         name,
-        is_private=_flag(args, "is_private"),
+        is_private=flag(args, "is_private"),
         creator=BOT_USER_ID,
         created=int(time.time()),
         members={BOT_USER_ID},
@@ -63,9 +124,9 @@ async def conversations_create(workspace: Workspace, args: Args) -> dict[str, An
     return {"ok": True, "channel": channel.to_api()}
 
 
-@method("conversations.invite", MANAGE)
+@METHODS.method("conversations.invite", MANAGE)
 async def conversations_invite(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel", "users")
+    required(args, "channel", "users")
     channel = workspace.member_channel(str(args["channel"]))
     wanted = [u for u in str(args["users"]).split(",") if u]
     if len(wanted) > 1000:
@@ -86,7 +147,7 @@ async def conversations_invite(workspace: Workspace, args: Args) -> dict[str, An
             errors.append({"user": user_id, "ok": False, "error": code})
         else:
             valid.append(user_id)
-    if errors and not _flag(args, "force"):
+    if errors and not flag(args, "force"):
         raise SlackError(errors[0]["error"], errors=errors)
     for user_id in valid:
         channel.members.add(user_id)
@@ -114,9 +175,9 @@ async def conversations_invite(workspace: Workspace, args: Args) -> dict[str, An
     return response
 
 
-@method("conversations.setTopic", MANAGE)
+@METHODS.method("conversations.setTopic", MANAGE)
 async def conversations_set_topic(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel")
+    required(args, "channel")
     channel = workspace.member_channel(str(args["channel"]))
     topic = str(args.get("topic") or "")
     if len(topic) > TOPIC_MAX:
@@ -128,9 +189,9 @@ async def conversations_set_topic(workspace: Workspace, args: Args) -> dict[str,
     return {"ok": True, "channel": channel.to_api()}
 
 
-@method("conversations.rename", MANAGE)
+@METHODS.method("conversations.rename", MANAGE)
 async def conversations_rename(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel", "name")
+    required(args, "channel", "name")
     channel = workspace.member_channel(str(args["channel"]))
     name = str(args["name"])
     if name == channel.name:
@@ -150,66 +211,21 @@ async def conversations_rename(workspace: Workspace, args: Args) -> dict[str, An
     return {"ok": True, "channel": channel.to_api()}
 
 
-@method("conversations.members", _by_kind(("channels:read",), ("groups:read",)))
+@METHODS.method("conversations.members", by_kind(("channels:read",), ("groups:read",)))
 async def conversations_members(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel")
+    required(args, "channel")
     channel = workspace.channel(str(args["channel"]))
     return {"ok": True, "members": sorted(channel.members), "response_metadata": {"next_cursor": ""}}
 
 
-@method("bookmarks.add", ("bookmarks:write",))
-async def bookmarks_add(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel_id", "title", "type")
-    channel = workspace.member_channel(str(args["channel_id"]))
-    if args["type"] != "link":
-        raise SlackError("invalid_bookmark_type")
-    link = str(args.get("link") or "")
-    if not link.startswith(("http://", "https://")):
-        raise SlackError("invalid_link")
-    if len(channel.bookmarks) >= 100:
-        raise SlackError("too_many_bookmarks")
-    bookmark = {
-        "id": workspace.ids.make("Bk"),
-        "channel_id": channel.id,
-        "title": args["title"],
-        "link": link,
-        "emoji": args.get("emoji", ""),
-        "type": "link",
-        "date_created": int(time.time()),
-    }
-    channel.bookmarks.append(bookmark)
-    return {"ok": True, "bookmark": bookmark}
-
-
-@method("bookmarks.list", ("bookmarks:read",))
-async def bookmarks_list(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel_id")
-    channel = workspace.channel(str(args["channel_id"]))
-    return {"ok": True, "bookmarks": list(channel.bookmarks)}
-
-
-@method("reactions.add", ("reactions:write",))
-async def reactions_add(workspace: Workspace, args: Args) -> dict[str, Any]:
-    _required(args, "channel", "name", "timestamp")
-    channel = workspace.channel(str(args["channel"]))
-    if channel.archived:
-        raise SlackError("is_archived")
-    message = channel.message(str(args["timestamp"]))
-    if message is None:
-        raise SlackError("message_not_found")
-    name = str(args["name"]).strip(":")
-    users = message.reactions.setdefault(name, [])
-    if BOT_USER_ID in users:
-        raise SlackError("already_reacted")
-    users.append(BOT_USER_ID)
-    if workspace.event_visible("reaction_added", channel):
-        workspace.emit(
-            {
-                "type": "reaction_added",
-                "user": BOT_USER_ID,
-                "reaction": name,
-                "item_user": message.user,
-                "item": {"type": "message", "channel": channel.id, "ts": message.ts},
-            }
-        )
-    return {"ok": True}
+@METHODS.method("conversations.open", ("im:write",))
+async def conversations_open(workspace: Workspace, args: Args) -> dict[str, Any]:
+    required(args, "users")
+    users = [u for u in str(args["users"]).split(",") if u]
+    if len(users) != 1:
+        raise SlackError("not_implemented")  # group DMs are not needed here
+    user = workspace.user(users[0])
+    if user.deleted:
+        raise SlackError("user_disabled")
+    channel = workspace.im_with(user.id)
+    return {"ok": True, "channel": {"id": channel.id}}
