@@ -1,6 +1,6 @@
 """The floor: the smallest Bolt app on Socket Mode, acking everything and doing nothing else.
 
-Run as `python -m bench.floor` with SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_API_URL set; the
+Run as `python -m bench.bare_bolt` with SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_API_URL set; the
 benchmark measures its acks the same way as the bot's, so the ratio shows what the bot adds.
 """
 
