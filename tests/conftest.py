@@ -11,6 +11,7 @@ import pytest
 
 from response_bot.db import migrate
 from tests.fakeslack import FakeSlack
+from tests.fakevendors.pagerduty import FakePagerDuty
 from tests.support.bot import RunningBot, bot_settings
 from tests.support.databases import PostgresTemplate, SqliteTemplate, off_loop
 from tests.support.people import People, the_usual
@@ -61,6 +62,13 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def slack() -> AsyncIterator[FakeSlack]:
     fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def pagerduty() -> AsyncIterator[FakePagerDuty]:
+    fake = await FakePagerDuty().start()
     yield fake
     await fake.stop()
 

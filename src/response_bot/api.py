@@ -19,11 +19,14 @@ from response_bot.extensions.hooks import (
     action_handler,
     event_handler,
     headline_post_action,
+    incident_changed,
     incident_command,
     keyword_handler,
+    outbound_call,
     recurring_notification,
     single_notification,
 )
+from response_bot.extensions.outbound import Call, IncidentChanged, OutboundCall, Refused, TryLater
 from response_bot.incidents.enums import Severity, Status, format_duration
 from response_bot.incidents.models import Incident
 from response_bot.slack.blocks import text as blocks
@@ -38,19 +41,26 @@ def button(text: str, action_id: str, incident: Incident, *, style: str | None =
 
 
 __all__ = [
+    "Call",
     "CommandError",
     "Incident",
+    "IncidentChanged",
     "IncidentContext",
+    "OutboundCall",
+    "Refused",
     "Severity",
     "Status",
+    "TryLater",
     "action_handler",
     "button",
     "escape",
     "event_handler",
     "format_duration",
     "headline_post_action",
+    "incident_changed",
     "incident_command",
     "keyword_handler",
+    "outbound_call",
     "recurring_notification",
     "single_notification",
 ]

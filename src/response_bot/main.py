@@ -35,18 +35,22 @@ from response_bot.db.engine import Database
 from response_bot.db.idempotency import Deliveries
 from response_bot.effects.runner import EffectRunner
 from response_bot.effects.service import Effects
+from response_bot.errors import StartupError, UserError
 from response_bot.extensions import loader
 from response_bot.extensions.context import Toolkit
+from response_bot.extensions.outbound import Followers, Performers, failure_note
 from response_bot.extensions.registry import Registry
 from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
+from response_bot.integrations import pagerduty
+from response_bot.integrations.pagerduty import PagerDuty, PagerDutyConfig
 from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
 from response_bot.notifications.service import Notifications
 from response_bot.scheduling.dispatcher import Dispatcher, replica_name
 from response_bot.scheduling.ticker import Ticker
-from response_bot.settings import Settings
+from response_bot.settings import ROUTING_KEY, Settings
 from response_bot.slack.app import ListenerServices, build_app
 from response_bot.slack.channel.setup import ChannelSetup
 from response_bot.slack.commands.runner import CommandRunner
@@ -69,7 +73,7 @@ from response_bot.slack.workspace.oidc import code_exchanger
 from response_bot.slack.workspace.profiles import SlackProfiles
 from response_bot.timeline.service import TimelineService
 from response_bot.users.service import UserService
-from response_bot.vault.service import Vault
+from response_bot.vault.service import NoSuchSecret, Vault, VaultClosed
 from response_bot.web.access import Access
 from response_bot.web.app import build_web_app, serve_web
 from response_bot.web.auth import Anonymous, Authenticator, OidcClient, Signer, SignInWithSlack, TrustedProxy
@@ -179,18 +183,23 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
     await db.warm(WARM_CONNECTIONS)
     metrics = Metrics()
     db.on_statement(metrics.statement_sent)
-    registry = loader.load(settings.plugins)
+    vault = Vault(db, FieldCipher(settings.field_keys) if settings.field_keys else None)
+    registry = loader.load(
+        settings.plugins, integrations=await configure_integrations(settings, vault, stack)
+    )
     ticker = Ticker(settings.duration("scheduler_tick"))
     replica = replica_name()
     notifications = Notifications(db, _plans(settings, registry))
     notifications.due_now = ticker.nudge
     effects = Effects(db, replica=replica, lease=settings.duration("notification_lease"))
     effects.when_waiting(lambda: ticker.wake_at(utcnow() + WAITING_LOOKS_AGAIN))
+    effects.when_failed(failure_note)
     incidents = IncidentService(
         db,
         roles=settings.roles,
         lifecycle=notifications,
         effects=effects,
+        followers=Followers(registry),
         auto_create_channel=settings.auto_create_channel,
     )
     return Core(
@@ -208,8 +217,51 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
         deliveries=Deliveries(db, settings.duration("notification_lease")),
         timeline=TimelineService(db),
         queries=IncidentQueries(db),
-        vault=Vault(db, FieldCipher(settings.field_keys) if settings.field_keys else None),
+        vault=vault,
     )
+
+
+async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncExitStack) -> list[object]:
+    """The integrations whose credentials are set, ready to be loaded as building blocks; their HTTP
+    session closes with the stack."""
+    pagerduty = await pagerduty_config(settings, vault)
+    if pagerduty is None:
+        return []
+    http = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds),
+        headers={"User-Agent": "response-bot"},
+    )
+    stack.push_async_callback(http.close)
+    return [PagerDuty(pagerduty, http)]
+
+
+async def pagerduty_config(settings: Settings, vault: Vault) -> PagerDutyConfig | None:
+    """PagerDuty's settings, its routing key from PAGERDUTY_ROUTING_KEY or else the vault."""
+    key = settings.pagerduty_routing_key.get_secret_value() or await _stored(
+        vault, pagerduty.VAULT_ROUTING_KEY
+    )
+    if not key:
+        return None
+    if not ROUTING_KEY.fullmatch(key):
+        raise StartupError(
+            f"the '{pagerduty.VAULT_ROUTING_KEY}' secret must be the 32-character Integration Key of an "
+            "Events API v2 integration on a PagerDuty service"
+        )
+    return PagerDutyConfig(
+        routing_key=key,
+        auto_page_at=settings.pagerduty_auto_page_at,
+        events_url=settings.pagerduty_events_url,
+    )
+
+
+async def _stored(vault: Vault, name: str) -> str:
+    """A secret from the vault, or "" if there is none (or no vault key to read it with)."""
+    try:
+        return (await vault.get(name)).strip()
+    except (NoSuchSecret, VaultClosed):
+        return ""
+    except UserError as error:  # stored, but it can't be read with ENCRYPTED_FIELD_KEY
+        raise StartupError(f"the '{name}' secret: {error.message}") from None
 
 
 async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
@@ -238,7 +290,14 @@ async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
     setup = ChannelSetup(outbox, core.channels, workspace, doc_url, invitees=settings.invitees)
     runner = EffectRunner(
         core.effects,
-        SlackPerformer(outbox, headlines, setup),
+        Performers(
+            SlackPerformer(outbox, headlines, setup),
+            core.registry,
+            core.effects,
+            core.timeline,
+            doc_url,
+            core.incidents.get,
+        ),
         core.incidents.get,
         backoff=settings.duration("scheduler_tick"),
         wake_at=core.ticker.wake_at,

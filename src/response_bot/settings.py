@@ -18,6 +18,8 @@ from response_bot.notifications.timing import WorkingHours, parse_cadence, parse
 
 README_HINT = "see README.md, 'Configuration'"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# PagerDuty's Events API v2 integration keys: 32 letters and digits.
+ROUTING_KEY = re.compile(r"[A-Za-z0-9]{32}")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///response.db"
 _TOKEN_SHAPE = {
     "slack_bot_token": ("xoxb-", "the bot token from 'OAuth & Permissions'"),
@@ -95,6 +97,11 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
     # Socket Mode keep-alive; smaller values notice a dead link sooner.
     socket_ping_interval: float = Field(default=10.0, gt=0)
+    # Integrations: each is off until its credential is set (here, or in the vault; README.md).
+    integration_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    pagerduty_routing_key: SecretStr = SecretStr("")
+    pagerduty_auto_page_severity: str = "critical"
+    pagerduty_events_url: str = "https://events.pagerduty.com"
 
     @field_validator("slack_bot_token", "slack_app_token")
     @classmethod
@@ -106,6 +113,41 @@ class Settings(BaseSettings):
         if not raw.startswith(prefix) or not re.fullmatch(r"[A-Za-z0-9-]+", raw):
             raise ValueError(f"must start with {prefix} ({what})")
         return SecretStr(raw)
+
+    @field_validator("pagerduty_routing_key")
+    @classmethod
+    def _routing_key(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value().strip()
+        if raw and not ROUTING_KEY.fullmatch(raw):
+            raise ValueError(
+                "must be the 32-character Integration Key of an Events API v2 integration on a PagerDuty "
+                "service (not a REST API key)"
+            )
+        return SecretStr(raw)
+
+    @field_validator("pagerduty_auto_page_severity")
+    @classmethod
+    def _auto_page(cls, value: str) -> str:
+        if value.strip():
+            try:
+                Severity.parse(value)
+            except UserError as error:
+                raise ValueError(
+                    f"must be empty (never page automatically) or a severity: {error.message}"
+                ) from None
+        return value.strip()
+
+    @property
+    def pagerduty_auto_page_at(self) -> Severity | None:
+        value = self.pagerduty_auto_page_severity
+        return Severity.parse(value) if value else None
+
+    @field_validator("pagerduty_events_url")
+    @classmethod
+    def _vendor_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://events.pagerduty.com")
+        return value.rstrip("/")
 
     @field_validator("slack_api_url")
     @classmethod

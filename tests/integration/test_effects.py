@@ -212,6 +212,35 @@ async def test_a_refusal_is_failed_at_once_and_the_lane_goes_on(db: Database) ->
     assert reaction.status == EffectStatus.DONE
 
 
+async def test_another_systems_lane_waiting_on_a_retry_never_holds_back_what_slack_shows(
+    db: Database,
+) -> None:
+    """A pager that is down (its call retried later) leaves the incident's Slack effects, queued
+    after it, to be done at once; the pager's own later calls still wait, in order, behind it."""
+    clock = Clock()
+    recorder = Recorder()
+    world = replica(db, "a", clock, recorder)
+    incident = await declare(world)
+    await idle(world)
+    page, resolve = await world.effects.enqueue(
+        incident, [Spec("pager.trigger", lane="pager"), Spec("pager.resolve", lane="pager")]
+    )
+    assert [page.lane, resolve.lane] == ["pager", "pager"]
+    recorder.failures[page.id] = [Retry("the pager answered 503")]
+    await idle(world)
+    await queue(world, incident, EffectKind.NOTE, EffectKind.REACTION)
+    await idle(world)
+    performed = [kind for _, _, kind in recorder.done]
+    assert performed == [EffectKind.POST_HEADLINE, EffectKind.NOTE, EffectKind.REACTION]
+    states = {row.kind: row.status for row in await rows(db)}
+    assert states["pager.trigger"] == states["pager.resolve"] == EffectStatus.PENDING
+
+    clock.advance(seconds=6)  # the retry is due: the pager's lane moves, in its own order
+    assert await world.runner.dispatch() == 1
+    assert [kind for _, _, kind in recorder.done][3:] == ["pager.trigger", "pager.resolve"]
+    assert all(row.status == EffectStatus.DONE for row in await rows(db))
+
+
 async def test_a_failed_setup_effect_is_tried_again_by_the_sweep_looking_before_it_repeats(
     db: Database,
 ) -> None:

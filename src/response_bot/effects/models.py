@@ -5,9 +5,11 @@ What kinds there are, and which a change needs, is the incident domain's to say
 
 Rows are written in the same transaction as the change that needs them. The replica that stored
 them holds them (a lease) and performs them at once; if it dies or the call fails, any replica
-claims them after the lease and finishes the job. The effects of one incident form a lane that is
-performed in order (by id), so the channel exists before its headline links it, and a status update
-is posted before the ✅ on the command that made it.
+claims them after the lease and finishes the job. The effects of one incident form lanes that are
+each performed in order (by id), so the channel exists before its headline links it, and a status
+update is posted before the ✅ on the command that made it. What Slack shows is one lane; each other
+system the bot calls (a pager, a status page) gets a lane of its own, so one of them being down or
+rate-limited never holds back what Slack should show, nor another system.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from response_bot.db.base import Base, UTCDateTime, utcnow
+from response_bot.incidents.announcements import SLACK_LANE
 
 
 class EffectStatus(enum.StrEnum):
@@ -33,7 +36,7 @@ class Effect(Base):
     __tablename__ = "effects"
     __table_args__ = (
         Index("ix_effects_due", "status", "due_at"),
-        Index("ix_effects_lane", "incident_id", "status", "id"),
+        Index("ix_effects_lane", "incident_id", "lane", "status", "id"),
     )
     PENDING = EffectStatus.PENDING
     SENDING = EffectStatus.SENDING
@@ -41,6 +44,7 @@ class Effect(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
+    lane: Mapped[str] = mapped_column(String(40), default=SLACK_LANE, server_default=SLACK_LANE)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # At most one row per key: one channel per incident, one post per plugin `say`, one ✅ per command.
     dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)

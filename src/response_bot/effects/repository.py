@@ -1,4 +1,7 @@
-"""Effect rows: adding them to a lane, claiming a lane's head with a lease, finishing with fencing."""
+"""Effect rows: adding them to a lane, claiming a lane's head with a lease, finishing with fencing.
+
+A lane is one incident's effects for one system (`Effect.lane`): performed in order, one at a time.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ UNFINISHED = (EffectStatus.PENDING, EffectStatus.SENDING)
 TABLE = cast(Table, Effect.__table__)
 ROW_COLUMNS = (
     "incident_id",
+    "lane",
     "kind",
     "payload",
     "dedupe_key",
@@ -61,7 +65,11 @@ _HELD_HERE = and_(
 )
 _LANE = (
     select(_HELD_HERE.label("mine"))
-    .where(TABLE.c.incident_id == bindparam("incident_id"), TABLE.c.status.in_(UNFINISHED))
+    .where(
+        TABLE.c.incident_id == bindparam("incident_id"),
+        TABLE.c.lane == bindparam("lane"),
+        TABLE.c.status.in_(UNFINISHED),
+    )
     .order_by(_HELD_HERE)  # a row that is not ours sorts first
     .limit(1)
 )
@@ -101,6 +109,15 @@ async def add_once(connection: AsyncConnection, row: dict[str, Any]) -> tuple[Ef
     return Effect(**existing._mapping), False
 
 
+async def kinds_in_lane(session: AsyncSession, incident_id: int, lane: str) -> list[str]:
+    rows = await session.scalars(
+        select(Effect.kind)
+        .where(Effect.incident_id == incident_id, Effect.lane == lane, Effect.status != EffectStatus.FAILED)
+        .order_by(Effect.id)
+    )
+    return list(rows.all())
+
+
 async def exists_key(session: AsyncSession, dedupe_key: str) -> bool:
     return bool(await session.scalar(select(exists().where(Effect.dedupe_key == dedupe_key))))
 
@@ -111,9 +128,10 @@ class Lane(enum.Enum):
     BUSY = "busy"  # something of another replica's, or waiting for a retry: new ones wait their turn
 
 
-async def lane(session: AsyncSession, incident_id: int, replica: str, now: datetime) -> Lane:
-    """What is unfinished in the incident's lane, as far as queueing new effects is concerned."""
-    rows = await session.execute(_LANE, {"incident_id": incident_id, "replica": replica, "now": now})
+async def lane(session: AsyncSession, incident_id: int, lane: str, replica: str, now: datetime) -> Lane:
+    """What is unfinished in one of the incident's lanes, as far as queueing new effects is concerned."""
+    params = {"incident_id": incident_id, "lane": lane, "replica": replica, "now": now}
+    rows = await session.execute(_LANE, params)
     first = rows.first()
     if first is None:
         return Lane.EMPTY
@@ -161,6 +179,7 @@ async def claim_heads(
             _claimable(now),
             ~exists().where(
                 earlier.incident_id == Effect.incident_id,
+                earlier.lane == Effect.lane,
                 earlier.id < Effect.id,
                 earlier.status.in_(UNFINISHED),
             ),
@@ -177,6 +196,7 @@ async def claim_heads(
 async def claim_next(
     session: AsyncSession,
     incident_id: int,
+    lane: str,
     replica: str,
     now: datetime,
     lease: timedelta,
@@ -186,7 +206,9 @@ async def claim_next(
     """The lane's head, if it can be taken now: due, its holder's lease ran out, or it is this
     replica's own and not `busy` (left by a run of ours that stopped short, e.g. the database went
     away). The caller must be the only one in this replica working on the lane."""
-    head = select(Effect).where(Effect.incident_id == incident_id, Effect.status.in_(UNFINISHED))
+    head = select(Effect).where(
+        Effect.incident_id == incident_id, Effect.lane == lane, Effect.status.in_(UNFINISHED)
+    )
     head = head.order_by(Effect.id).limit(1)
     if dialect_name(session) == "postgresql":
         head = head.with_for_update(skip_locked=True)

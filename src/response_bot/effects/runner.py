@@ -1,6 +1,7 @@
 """Performing effects: at once by the replica that stored them, or later by any replica's dispatcher.
 
-One incident's effects are performed one at a time, in order (its lane). Effects that produce
+One incident's effects for one system are performed one at a time, in order (a lane); its lanes for
+different systems (Slack, a pager, …) move independently. Effects that produce
 something the next ones need (the channel, the headline's place) are recorded as soon as they are
 done, together with whatever was done before them; the rest are recorded in one go at the end. A
 crash in between costs a repeat, which every effect is safe to make (it looks before it repeats).
@@ -22,7 +23,7 @@ from response_bot.db.base import utcnow
 from response_bot.db.errors import StorageError
 from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.service import Effects
-from response_bot.incidents.announcements import Queued
+from response_bot.incidents.announcements import SLACK_LANE, Queued
 from response_bot.incidents.models import Incident
 from response_bot.outcomes import GiveUp, Retry
 
@@ -32,6 +33,8 @@ FINISHED = (EffectStatus.DONE, EffectStatus.FAILED)
 # one transaction for many. Until then they count as this replica's busy work, not orphans, and a
 # crash in between costs a repeat after the lease, which looks before it repeats.
 RECORD_AFTER = 0.02
+# A lane: one incident's effects for one system.
+LaneKey = tuple[int, str]
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,13 @@ class EffectRunner:
         self._backoff = backoff
         self._wake_at = wake_at
         self._clock = clock
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks: weakref.WeakValueDictionary[LaneKey, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
         # Whoever waits for an effect to be finished (done or given up on) here, by effect id.
         self._waiters: dict[int, list[asyncio.Future[Effect]]] = {}
-        # Incidents whose lane this replica stopped short in (a retry is due): later effects it
-        # holds go back into the lane instead of overtaking.
-        self._deferred: set[int] = set()
+        # Lanes this replica stopped short in (a retry is due): later effects it holds go back
+        # into the lane instead of overtaking.
+        self._deferred: set[LaneKey] = set()
         # Effects this replica holds and is about to perform, or performing: not orphans.
         self._busy: set[int] = set()
         self._to_record: list[tuple[Effect, dict[str, Any] | None]] = []
@@ -86,13 +89,13 @@ class EffectRunner:
         if not held:
             return
         self._busy.update(e.id for e in held)
-        by_lane: dict[int, list[Effect]] = {}
+        by_lane: dict[LaneKey, list[Effect]] = {}
         for effect in held:
-            by_lane.setdefault(effect.incident_id, []).append(effect)
-        for incident_id, lane in by_lane.items():
+            by_lane.setdefault((effect.incident_id, effect.lane), []).append(effect)
+        for key, lane in by_lane.items():
             if self._stopping:
                 continue  # released to the other replicas at shutdown
-            task = asyncio.create_task(self._perform_held(incident_id, lane, snapshot))
+            task = asyncio.create_task(self._perform_held(key, lane, snapshot))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -133,17 +136,18 @@ class EffectRunner:
         finished = {i: f.result() for i, f in pending.items() if f.done() and not f.cancelled()}
         return [finished.get(e.id) or cast(Effect, e) for e in effects]
 
-    def _lock(self, incident_id: int) -> asyncio.Lock:
-        lock = self._locks.get(incident_id)
+    def _lock(self, key: LaneKey) -> asyncio.Lock:
+        lock = self._locks.get(key)
         if lock is None:
             lock = asyncio.Lock()
-            self._locks[incident_id] = lock
+            self._locks[key] = lock
         return lock
 
-    async def _perform_held(self, incident_id: int, lane: list[Effect], snapshot: Incident | None) -> None:
+    async def _perform_held(self, key: LaneKey, lane: list[Effect], snapshot: Incident | None) -> None:
+        incident_id = key[0]
         try:
-            async with self._lock(incident_id):
-                if incident_id in self._deferred:
+            async with self._lock(key):
+                if key in self._deferred:
                     # An earlier effect of this incident is waiting for a retry: don't overtake it.
                     await self._effects.hand_back(lane)
                     return
@@ -175,35 +179,35 @@ class EffectRunner:
             self._record_now.set()
             await asyncio.wait({self._recording})
 
-    async def resume(self, incident_id: int) -> None:
-        """Make sure the incident's lane is moving: do what is due in it now, if nobody else is."""
+    async def resume(self, incident_id: int, lane: str = SLACK_LANE) -> None:
+        """Make sure one of the incident's lanes is moving: do what is due in it now, if nobody else is."""
         try:
-            async with self._lock(incident_id):
-                await self._drain(incident_id)
+            async with self._lock((incident_id, lane)):
+                await self._drain((incident_id, lane))
         except StorageError:
             log.warning("incident %s: the database went away; its effects are finished later", incident_id)
 
     async def _drain_from(self, head: Effect) -> None:
-        incident_id = head.incident_id
+        incident_id, key = head.incident_id, (head.incident_id, head.lane)
         try:
-            async with self._lock(incident_id):
-                self._deferred.discard(incident_id)
+            async with self._lock(key):
+                self._deferred.discard(key)
                 if await self._run([head], None):
-                    await self._drain(incident_id)
+                    await self._drain(key)
         except StorageError:
             log.warning("effects of incident %s: the database went away; trying again later", incident_id)
         except Exception:
             log.exception("effects of incident %s: unexpected error", incident_id)
 
-    async def _drain(self, incident_id: int) -> None:
+    async def _drain(self, key: LaneKey) -> None:
         """Take the lane's next effect while there is one due (the caller holds the lane's lock)."""
         while not self._stopping:
             await self.written_down()  # the lane's head may be one done a moment ago, not yet recorded
-            effect = await self._effects.claim_next(incident_id, busy=self._busy)
+            effect = await self._effects.claim_next(*key, busy=self._busy)
             if effect is None:
-                self._deferred.discard(incident_id)
+                self._deferred.discard(key)
                 return
-            self._deferred.discard(incident_id)
+            self._deferred.discard(key)
             if not await self._run([effect], None):
                 return
 
@@ -226,7 +230,7 @@ class EffectRunner:
                 await self._effects.hand_back(rest)
                 for later in rest:
                     later.status = EffectStatus.PENDING
-                self._deferred.add(effect.incident_id)
+                self._deferred.add((effect.incident_id, effect.lane))
                 return False
             except GiveUp as refused:
                 await self._effects.fail(effect, f"not sent: {refused}")
@@ -315,12 +319,12 @@ class EffectRunner:
         # This replica knows when its turn comes again: take the lane up then (the dispatcher of
         # any replica would too, at its next tick after that).
         loop = asyncio.get_running_loop()
-        loop.call_later(after.total_seconds(), self._resume_later, effect.incident_id)
+        loop.call_later(after.total_seconds(), self._resume_later, effect.incident_id, effect.lane)
 
-    def _resume_later(self, incident_id: int) -> None:
+    def _resume_later(self, incident_id: int, lane: str) -> None:
         if self._stopping:
             return
-        task = asyncio.create_task(self.resume(incident_id))
+        task = asyncio.create_task(self.resume(incident_id, lane))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

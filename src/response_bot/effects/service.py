@@ -17,7 +17,7 @@ from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.repository import Lane
 from response_bot.incidents import announcements
 from response_bot.incidents import repository as incidents
-from response_bot.incidents.announcements import DECLARATION, LATE_CHANNEL, EffectKind, Spec
+from response_bot.incidents.announcements import DECLARATION, LATE_CHANNEL, SLACK_LANE, EffectKind, Spec
 from response_bot.incidents.enums import CLOSED
 from response_bot.incidents.models import Incident
 
@@ -49,6 +49,7 @@ class Effects:
         self._clock = clock
         self._held: list[Callable[[list[Effect], Incident | None], None]] = []
         self._waiting: list[Callable[[], None]] = []
+        self._failed: list[Callable[[Effect, str, bool], list[Spec]]] = []
 
     # --- who hears about new effects -----------------------------------------------------------
 
@@ -60,6 +61,11 @@ class Effects:
     def when_waiting(self, callback: Callable[[], None]) -> None:
         """`callback()` runs after a commit that queued effects behind others (for the dispatcher)."""
         self._waiting.append(callback)
+
+    def when_failed(self, callback: Callable[[Effect, str, bool], list[Spec]]) -> None:
+        """`callback(effect, error, gave_up_retrying)` returns effects to queue, in the same
+        transaction, when an effect fails for good (to tell people about it)."""
+        self._failed.append(callback)
 
     def _announce_held(self, effects: list[Effect], snapshot: Incident | None = None) -> None:
         for callback in self._held:
@@ -83,25 +89,40 @@ class Effects:
     ) -> list[Effect]:
         """Write effects in the caller's transaction, which must hold the incident's row lock.
 
-        If nothing of another replica's is unfinished in the incident's lane (`fresh`: a new
-        incident, whose lane is empty), this replica holds them and performs them once the
+        Each spec goes to its lane (Slack's, or another system's). Where nothing of another
+        replica's is unfinished in that lane (`fresh`: a new incident, whose lanes are empty), this
+        replica holds them and performs them once the
         transaction commits (`snapshot`: the incident as it will be then, saving a read); otherwise
         they wait their turn for the dispatcher.
         """
         if not specs:
             return []
         now = self._clock()
-        lane = Lane.EMPTY if fresh else await repository.lane(session, incident_id, self.replica, now)
-        hold = lane is not Lane.BUSY
-        rows = [self._row(incident_id, spec, origin_key, now, hold=hold) for spec in specs]
+        lanes: dict[str, Lane] = {}
+        for spec in specs:
+            if spec.lane not in lanes:
+                lanes[spec.lane] = (
+                    Lane.EMPTY
+                    if fresh
+                    else await repository.lane(session, incident_id, spec.lane, self.replica, now)
+                )
+        rows = [
+            self._row(incident_id, spec, origin_key, now, hold=lanes[spec.lane] is not Lane.BUSY)
+            for spec in specs
+        ]
         effects = await repository.add(session, rows)
-        if hold:
+        held = [e for e in effects if lanes[e.lane] is not Lane.BUSY]
+        if held:
             # Behind effects of ours not yet done, the incident may look different by our turn.
-            current = snapshot if lane is Lane.EMPTY else None
-            after_commit(session, lambda: self._announce_held(effects, current))
-        else:
+            current = snapshot if all(lanes[e.lane] is Lane.EMPTY for e in held) else None
+            after_commit(session, lambda: self._announce_held(held, current))
+        if len(held) < len(effects):
             after_commit(session, self._announce_waiting)
         return effects
+
+    async def kinds_in_lane(self, session: AsyncSession, incident_id: int, lane: str) -> list[str]:
+        """The kinds queued in one of the incident's lanes so far, oldest first, without failed ones."""
+        return await repository.kinds_in_lane(session, incident_id, lane)
 
     async def enqueue(
         self,
@@ -146,6 +167,7 @@ class Effects:
     ) -> dict[str, Any]:
         return {
             "incident_id": incident_id,
+            "lane": spec.lane,
             "kind": str(spec.kind),
             "payload": spec.payload,
             "dedupe_key": spec.dedupe_key,
@@ -165,10 +187,12 @@ class Effects:
         async with self._db.transaction() as session:
             return await repository.claim_heads(session, self.replica, self._clock(), self.lease, batch)
 
-    async def claim_next(self, incident_id: int, *, busy: Collection[int] = ()) -> Effect | None:
+    async def claim_next(
+        self, incident_id: int, lane: str = SLACK_LANE, *, busy: Collection[int] = ()
+    ) -> Effect | None:
         async with self._db.transaction() as session:
             return await repository.claim_next(
-                session, incident_id, self.replica, self._clock(), self.lease, busy=busy
+                session, incident_id, lane, self.replica, self._clock(), self.lease, busy=busy
             )
 
     async def by_key(self, dedupe_key: str) -> Effect | None:
@@ -246,7 +270,7 @@ class Effects:
     async def retry(self, effect: Effect, after: timedelta, error: str) -> None:
         """Try again later (never by sleeping on the lease); give up after MAX_ATTEMPTS."""
         if effect.attempts >= MAX_ATTEMPTS:
-            await self.fail(effect, error, why=f"failed after {effect.attempts} attempts")
+            await self.fail(effect, error, why=f"failed after {effect.attempts} attempts", retried=True)
             return
         async with self._db.transaction() as session:
             await repository.finish(
@@ -258,12 +282,16 @@ class Effects:
                 last_error=error,
             )
 
-    async def fail(self, effect: Effect, error: str, *, why: str = "cannot be done") -> None:
+    async def fail(
+        self, effect: Effect, error: str, *, why: str = "cannot be done", retried: bool = False
+    ) -> None:
+        """Give up on a held effect; whoever asked (`when_failed`) queues word of it in the same
+        transaction, so the failure and the note about it are stored together or not at all."""
         log.error(
             "effect %s (%s, incident %s) %s: %s", effect.id, effect.kind, effect.incident_id, why, error
         )
         async with self._db.transaction() as session:
-            await repository.finish(
+            owned = await repository.finish(
                 session,
                 [effect.id],
                 self.replica,
@@ -271,6 +299,9 @@ class Effects:
                 due_at=self._clock(),
                 last_error=error,
             )
+            notes = [spec for told in self._failed for spec in told(effect, error, retried)] if owned else []
+            if notes:
+                await self.queue(session, effect.incident_id, notes)
 
     async def hand_back(self, effects: Sequence[Effect]) -> None:
         """Held effects this replica will not try now: pending again, for their turn in the lane."""

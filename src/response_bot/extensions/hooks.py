@@ -50,7 +50,26 @@ class NotificationHook:
     initial_delay_mins: float
 
 
-Hook = CommandHook | KeywordHook | EventHook | ActionHook | HeadlineButtonHook | NotificationHook
+@dataclass(frozen=True)
+class ChangeHook:
+    pass
+
+
+@dataclass(frozen=True)
+class OutboundHook:
+    kind: str
+
+
+Hook = (
+    CommandHook
+    | KeywordHook
+    | EventHook
+    | ActionHook
+    | HeadlineButtonHook
+    | NotificationHook
+    | ChangeHook
+    | OutboundHook
+)
 
 
 def _mark(hook: Hook) -> Callable[[F], F]:
@@ -123,6 +142,30 @@ def single_notification(initial_delay_mins: float = 0) -> Callable[[F], F]:
     if initial_delay_mins < 0:
         raise ValueError("single_notification needs initial_delay_mins >= 0")
     return _mark(NotificationHook(None, 1, initial_delay_mins))
+
+
+def incident_changed(fn: F) -> F:
+    """`fn(change)` runs inside the transaction of every change to an incident (declared, severity,
+    status, closed, reopened, …) and returns the calls to other systems it needs (`Call`s), which are
+    stored with the change and made afterwards through the outbox, retried until they go through.
+
+    Keep it quick and free of I/O but `await change.calls_made(lane)`: it holds the incident's lock.
+    """
+    return _mark(ChangeHook())(fn)
+
+
+def outbound_call(kind: str) -> Callable[[F], F]:
+    """`fn(call)` makes a stored `Call` of this kind (`"<lane>.<what>"`, e.g. `"pagerduty.trigger"`).
+
+    Return normally when it went through. Raise `TryLater` for a 5xx, a timeout or a 429 (it is
+    tried again with backoff, or after `retry_after`) and `Refused` when the other system said no
+    for good (the incident channel is told, in the words given). A call may be made again after a
+    crash (`call.maybe_sent`), so use the other system's idempotency key where it has one.
+    """
+    lane, dot, what = kind.strip().partition(".")
+    if not dot or not lane or not what:
+        raise ValueError(f"outbound_call kind {kind!r} must be '<lane>.<what>', e.g. 'pagerduty.trigger'")
+    return _mark(OutboundHook(kind.strip()))
 
 
 def hooks_of(fn: Any) -> tuple[Hook, ...]:

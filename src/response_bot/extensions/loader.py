@@ -14,11 +14,16 @@ ENTRY_POINT_GROUP = "response_bot.plugins"
 BUILTIN_MODULES = ("response_bot.builtins.commands",)
 
 
-def load(plugin_modules: Iterable[str], *, include_entry_points: bool = True) -> Registry:
-    """Built-ins first, so a plugin may replace a built-in command by using its name."""
+def load(
+    plugin_modules: Iterable[str], *, include_entry_points: bool = True, integrations: Iterable[object] = ()
+) -> Registry:
+    """Built-ins first, so a plugin may replace a built-in command by using its name; then the
+    integrations configured at start (objects whose methods are building blocks)."""
     registry = Registry()
     for name in BUILTIN_MODULES:
         registry.add_module(importlib.import_module(name))
+    for integration in integrations:
+        registry.add_module(integration)
     for name in plugin_modules:
         _add(registry, _import(name, "RESPONSE_PLUGINS"))
     if include_entry_points:

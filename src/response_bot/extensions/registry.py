@@ -11,11 +11,13 @@ from typing import Any
 
 from response_bot.extensions.hooks import (
     ActionHook,
+    ChangeHook,
     CommandHook,
     EventHook,
     HeadlineButtonHook,
     KeywordHook,
     NotificationHook,
+    OutboundHook,
     hooks_of,
 )
 
@@ -67,11 +69,16 @@ class Registry:
     actions: dict[str, Handler] = field(default_factory=dict)
     headline_buttons: list[HeadlineButton] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    # Told of every change to an incident, in its transaction: the calls to other systems it needs.
+    changes: list[Handler] = field(default_factory=list)
+    # Who makes each kind of call to another system (`"pagerduty.trigger"`).
+    outbound: dict[str, Handler] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
 
-    def add_module(self, module: ModuleType) -> None:
-        """Register every marked function defined in (or imported into) `module`."""
-        self.sources.append(module.__name__)
+    def add_module(self, module: ModuleType | object) -> None:
+        """Register every marked function defined in (or imported into) `module`; or, given an
+        object (an integration configured at start), every marked method of it."""
+        self.sources.append(getattr(module, "__name__", type(module).__qualname__))
         for _, value in inspect.getmembers(module, callable):
             for hook in hooks_of(value):
                 self._add(hook, value)
@@ -101,6 +108,14 @@ class Registry:
             if not any(b.handler is fn for b in self.headline_buttons):
                 self.headline_buttons.append(HeadlineButton(hook.order, fn))
                 self.headline_buttons.sort(key=lambda b: b.order)
+        elif isinstance(hook, ChangeHook):
+            if fn not in self.changes:
+                self.changes.append(fn)
+        elif isinstance(hook, OutboundHook):
+            maker = self.outbound.get(hook.kind)
+            if maker is not None and maker != fn:
+                raise ValueError(f"two handlers make outbound calls of kind {hook.kind!r}")
+            self.outbound[hook.kind] = fn
         elif isinstance(hook, NotificationHook) and not any(n.handler is fn for n in self.notifications):
             self.notifications.append(
                 Notification(fn, hook.interval_mins, hook.max_notifications, hook.initial_delay_mins)

@@ -52,13 +52,21 @@ LATE_CHANNEL = (
 )
 
 
+# The lane of everything Slack shows. Another system's effects (a pager, a status page) name their
+# own lane, so that system being down never holds back what Slack should show.
+SLACK_LANE = "slack"
+
+
 @dataclass(frozen=True)
 class Spec:
-    """An effect to queue: what to do, with what, and (optionally) a key that makes it happen once."""
+    """An effect to queue: what to do, with what, and (optionally) a key that makes it happen once.
 
-    kind: EffectKind
+    `kind` is one of `EffectKind` for Slack; an integration's kinds are its own strings."""
+
+    kind: str
     payload: dict[str, Any] = field(default_factory=dict)
     dedupe_key: str | None = None
+    lane: str = SLACK_LANE
 
 
 class Queued(Protocol):
@@ -88,6 +96,10 @@ class EffectQueue(Protocol):
         fresh: bool = False,
         snapshot: Incident | None = None,
     ) -> Sequence[Queued]: ...
+
+    async def kinds_in_lane(self, session: AsyncSession, incident_id: int, lane: str, /) -> list[str]:
+        """The kinds queued in one of the incident's lanes so far, oldest first, without failed ones."""
+        ...
 
 
 # Fields a change can touch that the channel topic shows.

@@ -8,7 +8,7 @@ goes away during the commit itself, the key tells whether the change was stored 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -95,6 +95,24 @@ class Lifecycle(Protocol):
     async def closed(self, session: AsyncSession, incident: Incident, now: datetime) -> None: ...
 
 
+# The kinds of an incident's calls in one lane so far (see `Followers`).
+CallsMade = Callable[[str], Awaitable[list[str]]]
+
+
+class Followers(Protocol):
+    """Asked, inside the same transaction, which calls to other systems (a pager, a status page) a
+    change needs; they are queued with it. `changed` includes `declared` for a new incident;
+    `before` holds what `severity` and `status` were."""
+
+    async def calls(
+        self,
+        incident: Incident,
+        changed: frozenset[str],
+        before: Mapping[str, Any],
+        calls_made: CallsMade,
+    ) -> list[Spec]: ...
+
+
 class _Nothing:
     async def opened(
         self, session: AsyncSession, incident: Incident, now: datetime, *, fresh: bool = False
@@ -114,12 +132,14 @@ class IncidentService:
         clock: Callable[[], datetime] = utcnow,
         lifecycle: Lifecycle | None = None,
         effects: EffectQueue | None = None,
+        followers: Followers | None = None,
         auto_create_channel: bool = True,
     ) -> None:
         self._db = db
         self._clock = clock
         self.lifecycle: Lifecycle = lifecycle or _Nothing()
         self.effects = effects
+        self.followers = followers
         self.auto_create_channel = auto_create_channel
         self.roles = (LEAD, *[r for r in roles if r != LEAD])
 
@@ -139,6 +159,22 @@ class IncidentService:
             session, incident_id, specs, origin_key=origin_key, fresh=fresh, snapshot=snapshot
         )
         return tuple(queued)
+
+    async def _followers_calls(
+        self,
+        session: AsyncSession,
+        incident: Incident,
+        changed: frozenset[str],
+        before: Mapping[str, Any],
+    ) -> list[Spec]:
+        if self.followers is None or self.effects is None:
+            return []
+        effects = self.effects
+
+        async def calls_made(lane: str) -> list[str]:
+            return await effects.kinds_in_lane(session, incident.id, lane)
+
+        return await self.followers.calls(incident, changed, before, calls_made)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -200,6 +236,7 @@ class IncidentService:
                 )
                 await self.lifecycle.opened(session, incident, now, fresh=True)
                 specs = announcements.declared(incident, with_channel=self.makes_channel(fields))
+                specs += await self._followers_calls(session, incident, frozenset({"declared"}), {})
                 effects = await self._queue(
                     session, incident.id, specs, origin_key=declare_key, fresh=True, snapshot=incident
                 )
@@ -285,6 +322,7 @@ class IncidentService:
                 raise IncidentClosed(incident_id)
             actor_row = await users.upsert(session, actor) if actor else None
             now = self._clock()
+            before = {"severity": incident.severity, "status": incident.status}
             entries = await apply(session, incident, now)
             if not entries:
                 confirm = [shown.confirmation.spec()] if shown.confirmation and confirm_unchanged else []
@@ -313,6 +351,7 @@ class IncidentService:
                 confirmation=shown.confirmation,
             )
             current = await repository.get(session, incident_id)
+            specs += await self._followers_calls(session, current, fields, before)
             effects = await self._queue(session, incident_id, specs, origin_key=key, snapshot=current)
             return Change(current, fields, effects=effects)
 

@@ -30,6 +30,7 @@ class EntryKind(enum.StrEnum):
     # Stored, and published by the JSON API, as "action": Monzo's Response's word for a follow-up.
     FOLLOWUP = "action"
     MESSAGE = "message"
+    INTEGRATION = "integration"  # what a call to another system did: a page, a status-page update
 
 
 class TimelineEntry(Base):

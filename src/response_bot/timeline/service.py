@@ -1,10 +1,12 @@
-"""Capturing Slack messages onto an incident's timeline, and keeping them in step with edits."""
+"""Capturing Slack messages onto an incident's timeline, and keeping them in step with edits; and
+recording what calls to other systems did (a page, a status-page update)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +52,27 @@ class TimelineService:
     async def entries(self, incident_id: int) -> list[TimelineEntry]:
         async with self._db.transaction() as session:
             return await repository.for_incident(session, incident_id)
+
+    async def record(
+        self, incident_id: int, text: str, *, key: str, data: dict[str, Any] | None = None
+    ) -> bool:
+        """An entry for something another system did, once per `key`; True if it is new."""
+        try:
+            async with self._db.transaction() as session:
+                if await self._by_key(session, key) is not None:
+                    return False
+                repository.add(
+                    session,
+                    incident_id,
+                    EntryKind.INTEGRATION,
+                    text,
+                    occurred_at=self._clock(),
+                    data=data,
+                    source_key=key,
+                )
+                return True
+        except IntegrityError:
+            return False  # recorded a moment ago by another replica making the same call
 
     async def capture(self, incident_id: int, message: CapturedMessage, source: str) -> bool:
         """Put a message on the timeline (once, however many ways it is captured); True if it is new."""

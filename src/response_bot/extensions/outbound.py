@@ -1,0 +1,216 @@
+"""Calls to other systems (a pager, a status page, a meeting service), as building blocks make them.
+
+A change to an incident asks its `@incident_changed` blocks which calls it needs; they are stored
+with the change as effects in the system's own lane (so a pager that is down never holds back what
+Slack shows), and made afterwards by the `@outbound_call` block for their kind, retried until they
+go through. One that finally fails is said in the incident channel in plain words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from response_bot.db.errors import StorageError
+from response_bot.effects.models import Effect
+from response_bot.effects.runner import Outcome, Performer
+from response_bot.effects.service import Effects
+from response_bot.extensions.registry import Registry
+from response_bot.incidents.announcements import SLACK_LANE, EffectKind, Spec
+from response_bot.incidents.models import Incident
+from response_bot.incidents.service import CallsMade
+from response_bot.outcomes import GiveUp, Retry
+from response_bot.timeline.service import TimelineService
+
+log = logging.getLogger(__name__)
+# How long a call may wait for the incident's channel, being made in Slack's lane, to link it.
+CHANNEL_WAIT = 2.0
+CHANNEL_POLL = 0.1
+# The payload key holding what a call is, in words, for the channel if it finally fails.
+WHAT = "_what"
+
+
+class TryLater(Retry):
+    """Raise from an `@outbound_call` when it is worth trying again: a timeout, a 5xx, a 429 (with
+    `retry_after` seconds if the system said). `maybe_sent`: the request may have been acted on."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, maybe_sent: bool = False) -> None:
+        super().__init__(reason, retry_after=retry_after, sent_maybe=maybe_sent)
+
+
+class Refused(GiveUp):
+    """Raise from an `@outbound_call` when the other system said no for good. The message is said in
+    the incident channel as it is, so make it a sentence that says what to check."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call to another system that a change needs: `kind` is `"<lane>.<what>"`; `what` says it in
+    words ("the page to PagerDuty"); `key` makes it happen at most once, ever."""
+
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    what: str = ""
+    key: str | None = None
+
+    @property
+    def lane(self) -> str:
+        return self.kind.partition(".")[0]
+
+    def spec(self) -> Spec:
+        return Spec(self.kind, {**self.payload, WHAT: self.what}, dedupe_key=self.key, lane=self.lane)
+
+
+@dataclass(frozen=True)
+class IncidentChanged:
+    """What an `@incident_changed` block is told: the incident as the change leaves it, which of
+    its fields changed (`declared`, `severity`, `status`, `closed`, `reopened`, `title`, `lead`, …)
+    and, for `severity` and `status`, what they were before."""
+
+    incident: Incident
+    changed: frozenset[str]
+    before: Mapping[str, Any]
+    _calls_made: CallsMade
+
+    async def calls_made(self, lane: str) -> list[str]:
+        """The kinds of this incident's calls in `lane` so far, oldest first, leaving out those that
+        failed for good (a refused page paged nobody)."""
+        return await self._calls_made(lane)
+
+
+class Followers:
+    """Asks every `@incident_changed` block what a change needs (the domain's `Followers`)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    async def calls(
+        self,
+        incident: Incident,
+        changed: frozenset[str],
+        before: Mapping[str, Any],
+        calls_made: CallsMade,
+    ) -> list[Spec]:
+        specs: list[Spec] = []
+        for handler in self._registry.changes:
+            try:
+                calls = await handler(IncidentChanged(incident, changed, before, calls_made))
+            except StorageError:
+                raise
+            except Exception:  # a broken block must not stop the change itself
+                log.exception("%s failed on incident %s; its calls are skipped", _name(handler), incident.id)
+                continue
+            specs += [call.spec() for call in calls or ()]
+        return specs
+
+
+@dataclass(frozen=True)
+class OutboundCall:
+    """What an `@outbound_call` block is given: the call and ways to tell people what it did."""
+
+    incident: Incident
+    kind: str
+    payload: Mapping[str, Any]
+    attempt: int
+    # An earlier attempt may have reached the other system (a crash, a timeout after sending).
+    maybe_sent: bool
+    doc_url: str
+    _record: Callable[[str, dict[str, Any] | None], Awaitable[None]]
+    _say: Callable[[str], Awaitable[None]]
+    _load: Callable[[int], Awaitable[Incident]]
+
+    async def with_channel(self, within: float = CHANNEL_WAIT) -> Incident:
+        """The incident once its Slack channel exists, waiting up to `within` seconds for a channel
+        being made right now (to link it); as it is after that, so Slack never holds the call up."""
+        incident = self.incident
+        deadline = asyncio.get_running_loop().time() + within
+        while not incident.channel_id and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(CHANNEL_POLL)
+            incident = await self._load(incident.id)
+        return incident
+
+    async def record(self, text: str, data: dict[str, Any] | None = None) -> None:
+        """Put what the call did on the incident's timeline (once, however often the call is made)."""
+        await self._record(text, data)
+
+    async def say(self, text: str) -> None:
+        """Tell the incident channel (once, however often the call is made)."""
+        await self._say(text)
+
+
+class Performers:
+    """Performs each effect: Slack's lane by Slack's performer, any other by the block for its kind."""
+
+    def __init__(
+        self,
+        slack: Performer,
+        registry: Registry,
+        effects: Effects,
+        timeline: TimelineService,
+        doc_url: Callable[[int], str],
+        load: Callable[[int], Awaitable[Incident]],
+    ) -> None:
+        self._slack = slack
+        self._load = load
+        self._registry = registry
+        self._effects = effects
+        self._timeline = timeline
+        self._doc_url = doc_url
+
+    async def perform(self, effect: Effect, incident: Incident) -> Outcome:
+        if effect.lane == SLACK_LANE:
+            return await self._slack.perform(effect, incident)
+        handler = self._registry.outbound.get(effect.kind)
+        if handler is None:
+            raise GiveUp(f"nothing makes '{effect.kind}' calls now: is its integration still configured?")
+
+        async def record(text: str, data: dict[str, Any] | None) -> None:
+            await self._timeline.record(
+                incident.id,
+                text,
+                key=f"effect:{effect.id}",
+                data={"integration": effect.lane, **(data or {})},
+            )
+
+        async def say(text: str) -> None:
+            note = Spec(EffectKind.NOTE, {"note": "text", "text": text}, dedupe_key=f"said:{effect.id}")
+            await self._effects.queue_once(incident.id, note)
+
+        payload = {k: v for k, v in effect.payload.items() if k != WHAT}
+        await handler(
+            OutboundCall(
+                incident,
+                effect.kind,
+                payload,
+                effect.attempts,
+                effect.uncertain,
+                self._doc_url(incident.id),
+                record,
+                say,
+                self._load,
+            )
+        )
+        return Outcome()
+
+
+def failure_note(effect: Effect, error: str, gave_up_retrying: bool) -> list[Spec]:
+    """A call to another system that finally failed is said in the incident channel, once."""
+    if effect.lane == SLACK_LANE:
+        return []  # Slack can't be told that Slack failed; `response-bot check` lists it
+    reason = error.removeprefix("not sent: ")
+    if gave_up_retrying:
+        what = str(effect.payload.get(WHAT) or effect.kind)
+        text = (
+            f"⚠️ {what[:1].upper() + what[1:]} did not go through after {effect.attempts} tries "
+            f"({reason}); it will not be tried again. `response-bot check` lists it."
+        )
+    else:
+        text = f"⚠️ {reason}"
+    return [Spec(EffectKind.NOTE, {"note": "text", "text": text}, dedupe_key=f"problem:{effect.id}")]
+
+
+def _name(handler: Any) -> str:
+    return f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"

@@ -1,0 +1,189 @@
+"""PagerDuty: page the on-call when an incident is (or becomes) severe enough, and resolve it on close.
+
+Written with the building blocks only: `@incident_changed` decides, inside the change's
+transaction, which events the change needs; `@outbound_call` sends each one to the Events API v2
+through the outbox. Every event carries one `dedup_key` per incident, so a retry, a second replica
+or a crash between sending and recording never opens a second alert: PagerDuty applies a repeated
+trigger to the alert that is already open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from response_bot.api import (
+    Call,
+    Incident,
+    IncidentChanged,
+    OutboundCall,
+    Refused,
+    Severity,
+    incident_changed,
+    outbound_call,
+)
+from response_bot.integrations.http import Answer, send
+
+LANE = "pagerduty"
+TRIGGER = "pagerduty.trigger"
+RESOLVE = "pagerduty.resolve"
+VAULT_ROUTING_KEY = "pagerduty-routing-key"
+SUMMARY_MAX = 1024  # the Events API's limit on payload.summary
+# The Events API's severities, from ours.
+EVENT_SEVERITY = {
+    Severity.CRITICAL: "critical",
+    Severity.MAJOR: "error",
+    Severity.MINOR: "warning",
+    Severity.TRIVIAL: "info",
+}
+WHY = {
+    "declared": "it was declared {severity}",
+    "raised": "it was raised to {severity}",
+    "reopened": "it was reopened at {severity}",
+}
+
+
+@dataclass(frozen=True)
+class PagerDutyConfig:
+    routing_key: str
+    auto_page_at: Severity | None
+    events_url: str = "https://events.pagerduty.com"
+
+
+def dedup_key(incident: Incident) -> str:
+    """One alert per incident. The declaration time keeps it apart from an incident with the same
+    number in another (or a rebuilt) database sending to the same PagerDuty service."""
+    return f"response-{incident.id}-{incident.declared_at:%Y%m%dT%H%M%S}"
+
+
+def at_least(severity: Severity | None, threshold: Severity) -> bool:
+    """Whether `severity` is `threshold` or worse (critical is 1, trivial 4)."""
+    return severity is not None and severity <= threshold
+
+
+class PagerDuty:
+    """The PagerDuty integration, configured at start; its methods are building blocks."""
+
+    def __init__(self, config: PagerDutyConfig, http: aiohttp.ClientSession) -> None:
+        self.config = config
+        self._http = http
+
+    # --- deciding, with the change ------------------------------------------------------------
+
+    @incident_changed
+    async def page_or_resolve(self, change: IncidentChanged) -> list[Call]:
+        threshold = self.config.auto_page_at
+        if threshold is None or not {"declared", "severity", "closed", "reopened"} & change.changed:
+            return []
+        incident = change.incident
+        sent = [kind for kind in await change.calls_made(LANE) if kind in (TRIGGER, RESOLVE)]
+        paged = bool(sent) and sent[-1] == TRIGGER
+        if "closed" in change.changed:
+            return [Call(RESOLVE, what="resolving the PagerDuty alert")] if paged else []
+        if paged or not incident.is_open or not at_least(incident.severity, threshold):
+            return []
+        reason = (
+            "declared"
+            if "declared" in change.changed
+            else "reopened"
+            if "reopened" in change.changed
+            else "raised"
+        )
+        return [Call(TRIGGER, {"reason": reason}, what="the page to PagerDuty")]
+
+    # --- sending -------------------------------------------------------------------------------
+
+    @outbound_call(TRIGGER)
+    async def trigger(self, call: OutboundCall) -> None:
+        incident = await call.with_channel()  # a moment for the new channel, to link it
+        severity = incident.severity or Severity.CRITICAL
+        await self._enqueue("trigger", self._trigger_body(incident, call.doc_url))
+        why = WHY.get(str(call.payload.get("reason")), WHY["declared"]).format(severity=severity.name.lower())
+        await call.record(
+            f"Paged PagerDuty automatically: {why}",
+            {"action": "trigger", "dedup_key": dedup_key(incident)},
+        )
+        await call.say(f"📟 Paged the on-call through PagerDuty: {why}.")
+
+    @outbound_call(RESOLVE)
+    async def resolve(self, call: OutboundCall) -> None:
+        key = dedup_key(call.incident)
+        await self._enqueue(
+            "resolve", {"routing_key": self.config.routing_key, "event_action": "resolve", "dedup_key": key}
+        )
+        await call.record("Resolved the PagerDuty alert: the incident was closed", {"action": "resolve"})
+        await call.say("📟 Resolved the PagerDuty alert.")
+
+    def _trigger_body(self, incident: Incident, doc_url: str) -> dict[str, Any]:
+        severity = incident.severity or Severity.CRITICAL
+        # A private incident's title stays in Slack: PagerDuty's alert only points there.
+        summary = (
+            f"Private incident {incident.id} ({severity.name.lower()}): details in Slack"
+            if incident.private
+            else incident.title
+        )
+        details: dict[str, Any] = {
+            "incident": incident.id,
+            "severity": severity.name.lower(),
+            "status": str(incident.status),
+            "declared_at": incident.declared_at.isoformat(),
+        }
+        links = [{"href": doc_url, "text": f"Incident {incident.id} doc"}]
+        if incident.channel_id:
+            links.append(
+                {
+                    "href": f"https://slack.com/app_redirect?channel={incident.channel_id}",
+                    "text": "Slack channel" if incident.private else f"Slack #{incident.channel_name}",
+                }
+            )
+        return {
+            "routing_key": self.config.routing_key,
+            "event_action": "trigger",
+            "dedup_key": dedup_key(incident),
+            "payload": {
+                "summary": summary[:SUMMARY_MAX],
+                "source": "response-bot",
+                "severity": EVENT_SEVERITY[severity],
+                "timestamp": incident.declared_at.isoformat(),
+                "custom_details": details,
+            },
+            "links": links,
+            "client": "Response",
+            "client_url": doc_url,
+        }
+
+    async def _enqueue(self, action: str, body: dict[str, Any]) -> None:
+        answer = await send(
+            self._http, "PagerDuty", "POST", f"{self.config.events_url}/v2/enqueue", json_body=body
+        )
+        if answer.status != 202:
+            raise Refused(_refusal(action, answer))
+
+
+def _refusal(action: str, answer: Answer) -> str:
+    """PagerDuty's 400 says `{"status", "message", "errors": [...]}`; say it with what to check."""
+    what = "the page" if action == "trigger" else "resolving the alert"
+    body = answer.body if isinstance(answer.body, dict) else {}
+    message = str(body.get("message") or f"it answered {answer.status}")
+    errors = [str(e) for e in body.get("errors") or [] if e]
+    detail = f"{message}: {'; '.join(errors)}" if errors else message
+    return (
+        f"PagerDuty refused {what} ({detail}). Check that PAGERDUTY_ROUTING_KEY (or the "
+        f"'{VAULT_ROUTING_KEY}' secret) is the Integration Key of an Events API v2 integration "
+        "on the PagerDuty service to page."
+    )
+
+
+def check(config: PagerDutyConfig) -> str:
+    """What `response-bot check` can say without paging anyone: the Events API has no read."""
+    auto = (
+        f"pages automatically at {config.auto_page_at.name.lower()} or worse"
+        if config.auto_page_at
+        else "no automatic pages (PAGERDUTY_AUTO_PAGE_SEVERITY is empty)"
+    )
+    return (
+        f"routing key set ({config.routing_key[:4]}…); {auto}. The Events API has no read to test the key "
+        "with: a wrong key shows up as a refused page in the incident channel"
+    )
