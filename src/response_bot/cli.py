@@ -113,11 +113,14 @@ async def _check(settings: Settings) -> None:
     try:
         await db.reach()
         print(f"database: reachable ({db.describe()})")
-        if await is_current(settings.database_url):
+        current = await is_current(settings.database_url)
+        if current:
             stuck = await _stuck_effects(db, settings.duration("announce_check_after"))
         else:
             print("database: its schema is behind this version (`response-bot migrate` or `run` updates it)")
             stuck = []
+        for line in await _integrations(settings, db, with_vault=current):
+            print(line)
     finally:
         await db.dispose()
     async with aiohttp.ClientSession(
@@ -132,10 +135,28 @@ async def _check(settings: Settings) -> None:
         for line in stuck:
             print(f"stuck: {line}")
         raise StartupError(
-            f"{len(stuck)} thing(s) Slack should show are not done yet (listed above); the bot keeps "
-            "trying on its own, and the reason tells what to fix"
+            f"{len(stuck)} thing(s) Slack should show, or another system should hear, are not done yet "
+            "(listed above); the bot keeps trying on its own, and the reason tells what to fix"
         )
     print("effects: nothing stuck")
+
+
+async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -> list[str]:
+    """A line for each integration: configured and how, or how to turn it on (the vault is read
+    only if the schema is current)."""
+    from response_bot.crypto import FieldCipher
+    from response_bot.integrations import pagerduty
+    from response_bot.main import pagerduty_config
+    from response_bot.vault.service import Vault
+
+    keys = settings.field_keys if with_vault else []
+    config = await pagerduty_config(settings, Vault(db, FieldCipher(keys) if keys else None))
+    if config is None:
+        return [
+            "pagerduty: not configured (set PAGERDUTY_ROUTING_KEY, or the "
+            f"'{pagerduty.VAULT_ROUTING_KEY}' secret, to page automatically)"
+        ]
+    return [f"pagerduty: {pagerduty.check(config)}"]
 
 
 async def _secrets(settings: Settings, action: str, name: str | None) -> None:

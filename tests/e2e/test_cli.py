@@ -53,6 +53,19 @@ async def test_check_reaches_database_and_slack(tmp_path: Path, slack: FakeSlack
     assert "bot token accepted" in result.stdout and "app token accepted" in result.stdout
 
 
+async def test_check_says_which_integrations_are_on_without_showing_their_keys(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    off = await run_cli("check", env=clean_env(**slack.env()), cwd=tmp_path)
+    assert "pagerduty: not configured (set PAGERDUTY_ROUTING_KEY" in off.stdout
+    key = "Qk" * 16
+    env = clean_env(**slack.env(), PAGERDUTY_ROUTING_KEY=key, PAGERDUTY_AUTO_PAGE_SEVERITY="major")
+    on = await run_cli("check", env=env, cwd=tmp_path)
+    assert on.code == 0, on.stderr
+    assert "pagerduty: routing key set (QkQk…); pages automatically at major or worse" in on.stdout
+    assert key not in on.stdout + on.stderr
+
+
 async def test_check_names_a_refused_bot_token(tmp_path: Path, slack: FakeSlack) -> None:
     env = clean_env(**{**slack.env(), "SLACK_BOT_TOKEN": "xoxb-revoked-1"})
     result = await run_cli("check", env=env, cwd=tmp_path)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.fernet import Fernet
+
+from response_bot.crypto import FieldCipher
+from response_bot.db.engine import Database
+from response_bot.integrations.pagerduty import VAULT_ROUTING_KEY
 from response_bot.timeline.models import EntryKind
+from response_bot.vault.service import Vault
 from tests.conftest import StartBot
 from tests.fakeslack import Channel, FakeSlack, Message
 from tests.fakevendors.pagerduty import FakePagerDuty
@@ -63,6 +69,7 @@ async def test_a_minor_incident_pages_no_one_until_it_is_raised_and_then_only_on
     await bot.running.slack.runner.written_down()
     assert [e["event_action"] for e in pagerduty.events] == ["trigger"]
     assert len(pagerduty.alerts) == 1
+    await slack.wait_for(lambda: said(slack, declared.channel, "it was raised to critical"))
     assert await entries(bot, 1) == ["Paged PagerDuty automatically: it was raised to critical"]
 
 
@@ -81,6 +88,7 @@ async def test_closing_resolves_the_alert_and_reopening_pages_again(
     await pagerduty.wait_for(lambda pd: len(pd.alerts) == 2)
     assert [a.status for a in pagerduty.alerts] == ["resolved", "triggered"]
     assert len({a.dedup_key for a in pagerduty.alerts}) == 1  # the same incident, a new alert
+    await slack.wait_for(lambda: said(slack, declared.channel, "it was reopened at critical"))
     assert await entries(bot, 1) == [
         "Paged PagerDuty automatically: it was declared critical",
         "Resolved the PagerDuty alert: the incident was closed",
@@ -127,3 +135,18 @@ async def test_a_private_incident_pages_without_its_title(
     [event] = pagerduty.events
     assert "Acquisition" not in str(event)
     assert event["payload"]["summary"] == "Private incident 1 (critical): details in Slack"
+
+
+async def test_the_routing_key_may_live_in_the_vault_instead_of_the_environment(
+    slack: FakeSlack, people: People, start_bot: StartBot, pagerduty: FakePagerDuty, database_url: str
+) -> None:
+    field_key = Fernet.generate_key().decode()
+    db = Database(database_url)
+    try:
+        await Vault(db, FieldCipher([field_key])).set(VAULT_ROUTING_KEY, KEY)
+    finally:
+        await db.dispose()
+    await start_bot(encrypted_field_key=field_key, pagerduty_events_url=pagerduty.url)
+    await declare(slack, people, "Checkout is failing", severity="1")
+    await pagerduty.wait_for(lambda pd: pd.alerts)
+    assert pagerduty.events[0]["routing_key"] == KEY

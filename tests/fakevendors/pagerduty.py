@@ -73,7 +73,8 @@ class FakePagerDuty:
             self._failures.append(Scripted(status, body, headers or {}))
 
     def stall_next(self, seconds: float, times: int = 1) -> None:
-        """The next `times` requests are handled after `seconds` (past the bot's timeout, say)."""
+        """The next `times` requests are acted on, but answered only after `seconds` (past the
+        bot's timeout, say): PagerDuty took the event, the bot never heard."""
         self._stalls, self._stall_for = times, seconds
 
     def open_alerts(self) -> list[Alert]:
@@ -101,19 +102,23 @@ class FakePagerDuty:
             await self._runner.cleanup()
 
     async def _enqueue(self, request: web.Request) -> web.Response:
+        stall = 0.0
         if self._stalls:
             self._stalls -= 1
-            await asyncio.sleep(self._stall_for)
+            stall = self._stall_for
         try:
             if self._failures:
                 scripted = self._failures.popleft()
                 if scripted.body is None:
                     return web.Response(status=scripted.status, headers=scripted.headers)
                 return web.json_response(scripted.body, status=scripted.status, headers=scripted.headers)
-            return await self._accept(request)
+            answer = await self._accept(request)
         finally:
             async with self.arrived:
                 self.arrived.notify_all()
+        if stall:
+            await asyncio.sleep(stall)
+        return answer
 
     async def _accept(self, request: web.Request) -> web.Response:
         if request.content_type != "application/json":

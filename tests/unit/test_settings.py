@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from response_bot.incidents.enums import Severity
 from response_bot.settings import ConfigError, Settings, load_settings, normalise_database_url
 
 GOOD = {"slack_bot_token": "xoxb-123-456-abc", "slack_app_token": "xapp-1-A1-2-def"}
@@ -59,6 +60,12 @@ def test_channel_names_lose_a_leading_hash() -> None:
         ({"database_url": "mysql://x/y"}, "DATABASE_URL unsupported database 'mysql'"),
         ({"http_port": 70000}, "HTTP_PORT"),
         ({"public_url": "response.internal"}, "PUBLIC_URL must start with http"),
+        (
+            {"pagerduty_routing_key": "u+abcdefRESTtoken"},
+            "PAGERDUTY_ROUTING_KEY must be the 32-character Integration Key of an Events API v2",
+        ),
+        ({"pagerduty_auto_page_severity": "sev9"}, "PAGERDUTY_AUTO_PAGE_SEVERITY must be empty"),
+        ({"pagerduty_events_url": "events.pagerduty.com"}, "PAGERDUTY_EVENTS_URL must be an http(s) URL"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_variable(values: dict[str, Any], message: str) -> None:
@@ -100,3 +107,11 @@ def test_api_tokens_are_a_comma_separated_secret() -> None:
     s = settings(api_tokens="alpha, beta")
     assert s.api_token_list == ["alpha", "beta"]
     assert "alpha" not in repr(s)
+
+
+def test_pagerduty_pages_critical_incidents_by_default_and_not_at_all_when_told() -> None:
+    assert settings().pagerduty_auto_page_at is Severity.CRITICAL
+    assert settings(pagerduty_auto_page_severity="sev2").pagerduty_auto_page_at is Severity.MAJOR
+    assert settings(pagerduty_auto_page_severity="").pagerduty_auto_page_at is None
+    key = settings(pagerduty_routing_key=" " + "a1" * 16 + " ").pagerduty_routing_key
+    assert key.get_secret_value() == "a1" * 16 and "a1a1" not in repr(settings(pagerduty_routing_key=key))

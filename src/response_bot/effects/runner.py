@@ -313,7 +313,10 @@ class EffectRunner:
             if retry.retry_after is not None
             else min(timedelta(minutes=5), self._backoff * (2 ** max(0, effect.attempts - 1)))
         )
-        await self._effects.retry(effect, after, retry.reason)
+        if await self._effects.retry(effect, after, retry.reason):
+            effect.status, effect.last_error = EffectStatus.FAILED, retry.reason
+            self._settle([effect])  # that was its last try: whoever waits is told
+            return
         effect.status, effect.last_error = EffectStatus.PENDING, retry.reason
         self._wake_at(self._clock() + after)
         # This replica knows when its turn comes again: take the lane up then (the dispatcher of

@@ -267,11 +267,11 @@ class Effects:
                 await self.queue(session, effect.incident_id, [Spec(EffectKind.TELL_REPORTER)])
             return True
 
-    async def retry(self, effect: Effect, after: timedelta, error: str) -> None:
-        """Try again later (never by sleeping on the lease); give up after MAX_ATTEMPTS."""
+    async def retry(self, effect: Effect, after: timedelta, error: str) -> bool:
+        """Try again later (never by sleeping on the lease); give up after MAX_ATTEMPTS (True)."""
         if effect.attempts >= MAX_ATTEMPTS:
             await self.fail(effect, error, why=f"failed after {effect.attempts} attempts", retried=True)
-            return
+            return True
         async with self._db.transaction() as session:
             await repository.finish(
                 session,
@@ -281,6 +281,7 @@ class Effects:
                 due_at=self._clock() + after,
                 last_error=error,
             )
+        return False
 
     async def fail(
         self, effect: Effect, error: str, *, why: str = "cannot be done", retried: bool = False

@@ -13,7 +13,7 @@ from response_bot.effects.runner import EffectRunner
 from response_bot.effects.service import Effects
 from response_bot.errors import UserError
 from response_bot.extensions.replies import Recipient, Replier
-from response_bot.incidents.announcements import Confirmation, EffectKind, Queued, Spec
+from response_bot.incidents.announcements import SLACK_LANE, Confirmation, EffectKind, Queued, Spec
 from response_bot.incidents.models import Incident
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.service import Change, IncidentService
@@ -200,9 +200,11 @@ class IncidentContext:
         self.incident = change.incident
 
     async def settle(self, timeout: float = 30.0) -> None:
-        """Wait for this handler's effects that this replica is performing (queued ones come later)."""
-        if self.effects:
-            await self.toolkit.runner.wait(self.effects, timeout)
+        """Wait for what this handler's changes show in Slack, where this replica is performing it
+        (queued effects come later; calls to other systems go on in their own time)."""
+        shown = [e for e in self.effects if e.lane == SLACK_LANE]
+        if shown:
+            await self.toolkit.runner.wait(shown, timeout)
 
     async def secret(self, name: str) -> str:
         """A secret stored with `response-bot secrets set` (decrypted on demand; never log it)."""

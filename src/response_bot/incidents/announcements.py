@@ -79,6 +79,9 @@ class Queued(Protocol):
     def kind(self) -> str: ...
 
     @property
+    def lane(self) -> str: ...
+
+    @property
     def status(self) -> str: ...
 
 

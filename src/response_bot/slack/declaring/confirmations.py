@@ -13,7 +13,7 @@ from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.runner import EffectRunner
 from response_bot.effects.service import REPORTER_WAITS
 from response_bot.extensions.replies import Recipient
-from response_bot.incidents.announcements import EffectKind
+from response_bot.incidents.announcements import SLACK_LANE, EffectKind
 from response_bot.incidents.service import Declaration
 from response_bot.slack.blocks import declaring as blocks
 from response_bot.slack.headline.posts import Headlines
@@ -36,7 +36,8 @@ class Confirmations:
 
     async def declared(self, declaration: Declaration, reporter: Recipient) -> None:
         """Once the headline is up (or after a few seconds), tell the reporter how it went."""
-        effects = await self._runner.wait(declaration.effects, REPORTER_WAITS.total_seconds())
+        shown = [e for e in declaration.effects if e.lane == SLACK_LANE]  # not a pager's retries
+        effects = await self._runner.wait(shown, REPORTER_WAITS.total_seconds())
         headline = _of_kind(effects, EffectKind.POST_HEADLINE)
         channel = _of_kind(effects, EffectKind.CREATE_CHANNEL)
         incident = declaration.incident
