@@ -144,19 +144,39 @@ async def _check(settings: Settings) -> None:
 async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -> list[str]:
     """A line for each integration: configured and how, or how to turn it on (the vault is read
     only if the schema is current)."""
+    import aiohttp
+
     from response_bot.crypto import FieldCipher
     from response_bot.integrations import pagerduty
-    from response_bot.main import pagerduty_config
+    from response_bot.integrations.conference import Zoom
+    from response_bot.main import pagerduty_config, zoom_config
     from response_bot.vault.service import Vault
 
     keys = settings.field_keys if with_vault else []
-    config = await pagerduty_config(settings, Vault(db, FieldCipher(keys) if keys else None))
-    if config is None:
-        return [
-            "pagerduty: not configured (set PAGERDUTY_ROUTING_KEY, or the "
-            f"'{pagerduty.VAULT_ROUTING_KEY}' secret, to page automatically)"
-        ]
-    return [f"pagerduty: {pagerduty.check(config)}"]
+    vault = Vault(db, FieldCipher(keys) if keys else None)
+    config = await pagerduty_config(settings, vault)
+    lines = [
+        f"pagerduty: {pagerduty.check(config)}"
+        if config is not None
+        else "pagerduty: not configured (set PAGERDUTY_ROUTING_KEY, or the "
+        f"'{pagerduty.VAULT_ROUTING_KEY}' secret, to page automatically)"
+    ]
+    zoom = await zoom_config(settings, vault)
+    if zoom is not None:
+        async with aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds)
+        ) as http:
+            wrong = await Zoom(zoom, http).check()
+        if wrong:
+            raise StartupError(f"Zoom: {wrong}")
+        lines.append("call: Zoom credentials accepted (a meeting is made for each new incident)")
+    elif settings.conference_url:
+        lines.append("call: the same link for every incident (CONFERENCE_URL)")
+    elif settings.conference_url_template:
+        lines.append("call: a link per incident from CONFERENCE_URL_TEMPLATE")
+    else:
+        lines.append("call: none (set CONFERENCE_URL, CONFERENCE_URL_TEMPLATE or ZOOM_ACCOUNT_ID)")
+    return lines
 
 
 async def _secrets(settings: Settings, action: str, name: str | None) -> None:

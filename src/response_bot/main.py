@@ -44,7 +44,8 @@ from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
-from response_bot.integrations import pagerduty
+from response_bot.integrations import conference, pagerduty
+from response_bot.integrations.conference import Zoom, ZoomConfig
 from response_bot.integrations.pagerduty import PagerDuty, PagerDutyConfig
 from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
 from response_bot.notifications.service import Notifications
@@ -200,6 +201,7 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
         lifecycle=notifications,
         effects=effects,
         followers=Followers(registry),
+        call_link=conference.template_link(settings.conference_url, settings.conference_url_template),
         auto_create_channel=settings.auto_create_channel,
     )
     return Core(
@@ -225,14 +227,45 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
     """The integrations whose credentials are set, ready to be loaded as building blocks; their HTTP
     session closes with the stack."""
     pagerduty = await pagerduty_config(settings, vault)
-    if pagerduty is None:
+    zoom = await zoom_config(settings, vault)
+    if pagerduty is None and zoom is None:
         return []
     http = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds),
         headers={"User-Agent": "response-bot"},
     )
     stack.push_async_callback(http.close)
-    return [PagerDuty(pagerduty, http)]
+    configured: list[object] = []
+    if pagerduty is not None:
+        configured.append(PagerDuty(pagerduty, http))
+    if zoom is not None:
+        configured.append(Zoom(zoom, http))
+    return configured
+
+
+async def zoom_config(settings: Settings, vault: Vault) -> ZoomConfig | None:
+    """Zoom's Server-to-Server OAuth app: ZOOM_ACCOUNT_ID, and its client id and secret from the
+    environment or the vault; a half-configured app stops start-up naming what is missing."""
+    if not settings.zoom_account_id:
+        return None
+    client_id = settings.zoom_client_id or await _stored(vault, conference.VAULT_CLIENT_ID)
+    secret = settings.zoom_client_secret.get_secret_value() or await _stored(
+        vault, conference.VAULT_CLIENT_SECRET
+    )
+    missing = [
+        name
+        for name, value in (
+            (f"ZOOM_CLIENT_ID (or the '{conference.VAULT_CLIENT_ID}' secret)", client_id),
+            (f"ZOOM_CLIENT_SECRET (or the '{conference.VAULT_CLIENT_SECRET}' secret)", secret),
+        )
+        if not value
+    ]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise StartupError(f"ZOOM_ACCOUNT_ID is set but {' and '.join(missing)} {verb} not")
+    return ZoomConfig(
+        settings.zoom_account_id, client_id, secret, settings.zoom_api_url, settings.zoom_oauth_url
+    )
 
 
 async def pagerduty_config(settings: Settings, vault: Vault) -> PagerDutyConfig | None:
@@ -296,7 +329,7 @@ async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
             core.effects,
             core.timeline,
             doc_url,
-            core.incidents.get,
+            core.incidents,
         ),
         core.incidents.get,
         backoff=settings.duration("scheduler_tick"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from datetime import timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,6 +21,8 @@ README_HINT = "see README.md, 'Configuration'"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 # PagerDuty's Events API v2 integration keys: 32 letters and digits.
 ROUTING_KEY = re.compile(r"[A-Za-z0-9]{32}")
+# What CONFERENCE_URL_TEMPLATE may name: the incident's number, its title as a slug, a random token.
+CALL_TEMPLATE_FIELDS = ("id", "slug", "token")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///response.db"
 _TOKEN_SHAPE = {
     "slack_bot_token": ("xoxb-", "the bot token from 'OAuth & Permissions'"),
@@ -102,6 +105,14 @@ class Settings(BaseSettings):
     pagerduty_routing_key: SecretStr = SecretStr("")
     pagerduty_auto_page_severity: str = "critical"
     pagerduty_events_url: str = "https://events.pagerduty.com"
+    # A call per incident: a fixed link, a template ({id}, {slug}, {token}), or a Zoom meeting.
+    conference_url: str = ""
+    conference_url_template: str = ""
+    zoom_account_id: str = ""
+    zoom_client_id: str = ""
+    zoom_client_secret: SecretStr = SecretStr("")
+    zoom_api_url: str = "https://api.zoom.us/v2"
+    zoom_oauth_url: str = "https://zoom.us/oauth/token"
 
     @field_validator("slack_bot_token", "slack_app_token")
     @classmethod
@@ -142,12 +153,57 @@ class Settings(BaseSettings):
         value = self.pagerduty_auto_page_severity
         return Severity.parse(value) if value else None
 
-    @field_validator("pagerduty_events_url")
+    @field_validator("pagerduty_events_url", "zoom_api_url", "zoom_oauth_url", "conference_url")
     @classmethod
-    def _vendor_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("must be an http(s) URL such as https://events.pagerduty.com")
-        return value.rstrip("/")
+    def _vendor_url(cls, value: str, info: Any) -> str:
+        if info.field_name == "conference_url" and not value.strip():
+            return ""
+        if not re.match(r"^https?://[^\s/]+\S*$", value.strip()):
+            raise ValueError("must be an http(s) URL")
+        return value.strip().rstrip("/") if info.field_name != "conference_url" else value.strip()
+
+    @field_validator("conference_url_template")
+    @classmethod
+    def _call_template(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as error:
+            raise ValueError(f"is not a template: {error}") from None
+        unknown = names - set(CALL_TEMPLATE_FIELDS)
+        if unknown:
+            raise ValueError(f"knows {{id}}, {{slug}} and {{token}}, not {{{sorted(unknown)[0]}}}")
+        try:
+            sample = value.format(id=1, slug="x", token="x")
+        except (ValueError, IndexError, KeyError) as error:
+            raise ValueError(f"is not a template: {error}") from None
+        if not re.match(r"^https?://[^\s/]+\S*$", sample):
+            raise ValueError(
+                "must make an http(s) URL, such as https://meet.example.com/incident-{id}-{token}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind_of_call(self) -> Settings:
+        chosen = [
+            name
+            for name, value in (
+                ("CONFERENCE_URL", self.conference_url),
+                ("CONFERENCE_URL_TEMPLATE", self.conference_url_template),
+                ("ZOOM_ACCOUNT_ID", self.zoom_account_id),
+            )
+            if value
+        ]
+        if len(chosen) > 1:
+            raise ValueError(f"set one kind of call link, not {' and '.join(chosen)}")
+        zoom_parts = (self.zoom_client_id, self.zoom_client_secret.get_secret_value())
+        if any(zoom_parts) and not self.zoom_account_id:
+            raise ValueError(
+                "ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET need ZOOM_ACCOUNT_ID (the Server-to-Server OAuth app)"
+            )
+        return self
 
     @field_validator("slack_api_url")
     @classmethod

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from response_bot.effects.models import Effect
 from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
+from tests.fakevendors.zoom import FakeZoom
 from tests.support.people import People
 from tests.support.process import clean_env, run_cli, start_bot_process
 
@@ -64,6 +65,31 @@ async def test_check_says_which_integrations_are_on_without_showing_their_keys(
     assert on.code == 0, on.stderr
     assert "pagerduty: routing key set (QkQk…); pages automatically at major or worse" in on.stdout
     assert key not in on.stdout + on.stderr
+
+
+async def test_check_tries_zoom_credentials_and_names_what_is_wrong(
+    tmp_path: Path, slack: FakeSlack, zoom: FakeZoom
+) -> None:
+    zoom_env = {
+        "ZOOM_ACCOUNT_ID": zoom.account_id,
+        "ZOOM_CLIENT_ID": zoom.client_id,
+        "ZOOM_CLIENT_SECRET": zoom.client_secret,
+        "ZOOM_OAUTH_URL": f"{zoom.url}/oauth/token",
+        "ZOOM_API_URL": f"{zoom.url}/v2",
+    }
+    good = await run_cli("check", env=clean_env(**slack.env(), **zoom_env), cwd=tmp_path)
+    assert good.code == 0, good.stderr
+    assert "call: Zoom credentials accepted" in good.stdout and zoom.token_requests == 1
+    bad = await run_cli(
+        "check", env=clean_env(**slack.env(), **{**zoom_env, "ZOOM_CLIENT_SECRET": "nope"}), cwd=tmp_path
+    )
+    assert bad.code == 1
+    assert "Zoom: Zoom refused the app's credentials (Invalid client_id or client_secret)" in bad.stderr
+    assert "nope" not in bad.stdout + bad.stderr
+    fixed = await run_cli(
+        "check", env=clean_env(**slack.env(), CONFERENCE_URL="https://meet.test/x"), cwd=tmp_path
+    )
+    assert "call: the same link for every incident (CONFERENCE_URL)" in fixed.stdout
 
 
 async def test_check_names_a_refused_bot_token(tmp_path: Path, slack: FakeSlack) -> None:

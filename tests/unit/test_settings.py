@@ -66,6 +66,23 @@ def test_channel_names_lose_a_leading_hash() -> None:
         ),
         ({"pagerduty_auto_page_severity": "sev9"}, "PAGERDUTY_AUTO_PAGE_SEVERITY must be empty"),
         ({"pagerduty_events_url": "events.pagerduty.com"}, "PAGERDUTY_EVENTS_URL must be an http(s) URL"),
+        ({"conference_url": "zoom.us/j/1"}, "CONFERENCE_URL must be an http(s) URL"),
+        (
+            {"conference_url_template": "https://meet.example.com/{title}"},
+            "CONFERENCE_URL_TEMPLATE knows {id}, {slug} and {token}, not {title}",
+        ),
+        (
+            {"conference_url_template": "https://meet.example.com/{id"},
+            "CONFERENCE_URL_TEMPLATE is not a template",
+        ),
+        (
+            {"conference_url": "https://a.test/x", "conference_url_template": "https://a.test/{id}"},
+            "set one kind of call link, not CONFERENCE_URL and CONFERENCE_URL_TEMPLATE",
+        ),
+        (
+            {"zoom_client_id": "abc", "zoom_client_secret": "def"},
+            "ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET need ZOOM_ACCOUNT_ID",
+        ),
     ],
 )
 def test_bad_values_give_one_line_naming_the_variable(values: dict[str, Any], message: str) -> None:

@@ -1,5 +1,5 @@
-"""Built-in incident commands: help, summary, impact, lead, severity, status, role, update, action,
-rename, duration, close, reopen."""
+"""Built-in incident commands: help, summary, impact, lead, severity, status, role, update, followup,
+rename, duration, call, close, reopen."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 
 from response_bot.api import CommandError, IncidentContext, incident_command
 from response_bot.incidents.enums import Severity, Status
+from response_bot.slack.blocks import channel as channel_blocks
 from response_bot.slack.blocks import commands as replies
 from response_bot.slack.blocks.text import readable
 from response_bot.users.models import UserRef
@@ -151,6 +152,16 @@ async def rename(ctx: IncidentContext) -> None:
 @incident_command(["duration"], helptext="How long has this incident been running?")
 async def duration(ctx: IncidentContext) -> None:
     await ctx.say(replies.duration(ctx.incident))
+
+
+@incident_command(["call"], helptext="The link to this incident's call")
+async def call(ctx: IncidentContext) -> None:
+    if not ctx.incident.call_url:
+        raise CommandError(
+            "This incident has no call link yet. With CONFERENCE_URL, CONFERENCE_URL_TEMPLATE or Zoom "
+            "set up (README, 'A call for the war room'), each incident gets one."
+        )
+    await ctx.say(channel_blocks.call_note(ctx.incident))
 
 
 @incident_command(["close"], helptext="Close the incident (status resolved)", _records_own_key=True)

@@ -21,7 +21,7 @@ from response_bot.effects.service import Effects
 from response_bot.extensions.registry import Registry
 from response_bot.incidents.announcements import SLACK_LANE, EffectKind, Spec
 from response_bot.incidents.models import Incident
-from response_bot.incidents.service import CallsMade
+from response_bot.incidents.service import CallsMade, IncidentService
 from response_bot.outcomes import GiveUp, Retry
 from response_bot.timeline.service import TimelineService
 
@@ -120,7 +120,7 @@ class OutboundCall:
     doc_url: str
     _record: Callable[[str, dict[str, Any] | None], Awaitable[None]]
     _say: Callable[[str], Awaitable[None]]
-    _load: Callable[[int], Awaitable[Incident]]
+    _incidents: IncidentService
 
     async def with_channel(self, within: float = CHANNEL_WAIT) -> Incident:
         """The incident once its Slack channel exists, waiting up to `within` seconds for a channel
@@ -129,8 +129,13 @@ class OutboundCall:
         deadline = asyncio.get_running_loop().time() + within
         while not incident.channel_id and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(CHANNEL_POLL)
-            incident = await self._load(incident.id)
+            incident = await self._incidents.get(incident.id)
         return incident
+
+    async def set_call_link(self, url: str) -> None:
+        """This incident's call (a meeting made for it): kept, shown on the headline, bookmarked and
+        said in the channel. Once per incident: a link it already has is kept."""
+        await self._incidents.set_call_url(self.incident.id, url)
 
     async def record(self, text: str, data: dict[str, Any] | None = None) -> None:
         """Put what the call did on the incident's timeline (once, however often the call is made)."""
@@ -151,10 +156,10 @@ class Performers:
         effects: Effects,
         timeline: TimelineService,
         doc_url: Callable[[int], str],
-        load: Callable[[int], Awaitable[Incident]],
+        incidents: IncidentService,
     ) -> None:
         self._slack = slack
-        self._load = load
+        self._incidents = incidents
         self._registry = registry
         self._effects = effects
         self._timeline = timeline
@@ -190,7 +195,7 @@ class Performers:
                 self._doc_url(incident.id),
                 record,
                 say,
-                self._load,
+                self._incidents,
             )
         )
         return Outcome()

@@ -30,6 +30,7 @@ class EffectKind(enum.StrEnum):
     REACTION = "reaction"  # payload: channel, ts, name
     MESSAGE = "message"  # a plugin's ctx.say; payload: channel, text, blocks
     TELL_REPORTER = "reporter.note"  # the declaration finished late: tell whoever declared it
+    CALL_READY = "channel.call"  # the incident's call link arrived: bookmark it and say it
 
 
 # What declaring an incident (with its channel) needs, in the order it is done.
@@ -158,6 +159,11 @@ def declared(incident: Incident, *, with_channel: bool) -> list[Spec]:
 def channel_requested(incident: Incident) -> list[Spec]:
     """The headline's button: make the channel, show it on the headline, set it up."""
     return _channel_setup(incident, Spec(EffectKind.EDIT_HEADLINE))
+
+
+def call_ready() -> list[Spec]:
+    """A call link that arrived after the declaration: on the headline, and in the channel."""
+    return [Spec(EffectKind.EDIT_HEADLINE), Spec(EffectKind.CALL_READY)]
 
 
 def changed(

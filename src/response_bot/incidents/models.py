@@ -51,6 +51,8 @@ class Incident(Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # The war room: a meeting link (fixed, from a template, or a meeting made for this incident).
+    call_url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise")
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="raise")

@@ -133,6 +133,7 @@ class IncidentService:
         lifecycle: Lifecycle | None = None,
         effects: EffectQueue | None = None,
         followers: Followers | None = None,
+        call_link: Callable[[Incident], str | None] | None = None,
         auto_create_channel: bool = True,
     ) -> None:
         self._db = db
@@ -140,6 +141,8 @@ class IncidentService:
         self.lifecycle: Lifecycle = lifecycle or _Nothing()
         self.effects = effects
         self.followers = followers
+        # A call link known at once (a fixed one, or one from a template), set when declaring.
+        self.call_link = call_link
         self.auto_create_channel = auto_create_channel
         self.roles = (LEAD, *[r for r in roles if r != LEAD])
 
@@ -226,6 +229,8 @@ class IncidentService:
                 )
                 session.add(incident)
                 await session.flush()
+                if self.call_link is not None:
+                    incident.call_url = self.call_link(incident)
                 timeline.add(
                     session,
                     incident.id,
@@ -251,6 +256,20 @@ class IncidentService:
             if existing is None:
                 raise StorageError() from None  # looked, and it wasn't stored
             return Declaration(existing, created=False)
+
+    async def set_call_url(self, incident_id: int, url: str) -> Change:
+        """The incident's call, made after it was declared (a Zoom meeting): kept, and shown on the
+        headline and in the channel. A call link it already has is kept (once per incident)."""
+        async with self._db.transaction() as session:
+            incident = await repository.get(session, incident_id, for_update=True)
+            if incident.call_url:
+                return Change(incident)
+            incident.call_url = url
+            incident.updated_at = self._clock()
+            await session.flush()
+            current = await repository.get(session, incident_id)
+            effects = await self._queue(session, incident_id, announcements.call_ready(), snapshot=current)
+            return Change(current, frozenset({"call_url"}), effects=effects)
 
     async def _declared_with(self, declare_key: str | None) -> Incident | None:
         """The incident a submission made, if it was stored (CommitUncertain if we can't tell)."""

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from response_bot.incidents.models import Incident
-from response_bot.slack.blocks.text import Message, context, escape, link, mention, section, truncate
+from response_bot.slack.blocks.text import (
+    Message,
+    call_link,
+    context,
+    escape,
+    link,
+    mention,
+    section,
+    truncate,
+)
 
 TOPIC_MAX = 250
 
@@ -26,6 +35,8 @@ def welcome(incident: Incident, *, doc_url: str, bot_user_id: str) -> Message:
         f"👋 This channel is for *Incident {incident.id}: {escape(truncate(incident.title, 150))}*.",
         f"Reporter: {mention(incident.reporter.slack_id)} · Lead: {lead}",
     ]
+    if incident.call_url:
+        lines.append(f"📞 The call: {call_link(incident.call_url)}")
     commands = "\n".join(
         [
             f"• `{bot} lead @someone`: who is leading",
@@ -42,6 +53,10 @@ def welcome(incident: Incident, *, doc_url: str, bot_user_id: str) -> Message:
         context(f"All commands: `{bot} help` (or `/incident help`) · 📄 {link(doc_url, 'Incident doc')}"),
     ]
     return Message(f"This channel is for Incident {incident.id}: {escape(incident.title)}", blocks)
+
+
+def call_note(incident: Incident) -> str:
+    return f"📞 The call for Incident {incident.id}: {call_link(incident.call_url or '')}"
 
 
 def closed_note(incident: Incident, actor_id: str | None) -> str:

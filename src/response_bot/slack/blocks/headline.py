@@ -10,6 +10,7 @@ from response_bot.slack.blocks.text import (
     Block,
     Message,
     button,
+    call_link,
     channel_link,
     context,
     date,
@@ -47,7 +48,10 @@ def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Messa
     blocks: list[Block] = [
         {"type": "header", "text": plain(title, 150)},
         {"type": "section", "fields": [mrkdwn(f, 2000) for f in fields]},
-        context(f"📄 {link(doc_url, f'Incident {incident.id} doc')}"),
+        context(
+            f"📄 {link(doc_url, f'Incident {incident.id} doc')}"
+            + (f" · 📞 {call_link(incident.call_url)}" if incident.call_url and incident.is_open else "")
+        ),
     ]
     if incident.is_open and buttons:
         blocks.append({"type": "actions", "block_id": BlockId.HEADLINE_ACTIONS, "elements": buttons[:25]})

@@ -59,6 +59,12 @@ def link(url: str, label: str) -> str:
     return f"<{url}|{escape(label).replace('|', '¦')}>"
 
 
+def call_link(url: str) -> str:
+    """The incident's call as a link; characters that would end Slack's link early are encoded."""
+    safe = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+    return link(safe, "Join the call")
+
+
 def date(moment: datetime, token: str = "{date_short_pretty} at {time}") -> str:
     """A date each reader sees in their own timezone, with a UTC fallback."""
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -128,20 +128,32 @@ class ChannelSetup:
         await self._client.conversations_setTopic(channel=incident.channel_id, topic=wanted)
 
     async def bookmark(self, incident: Incident, *, check_first: bool = False) -> None:
+        """The doc page, and the call if the incident has one, bookmarked in its channel."""
         assert incident.channel_id is not None
-        link = self._doc_url(incident.id)
+        marks = [("Incident doc", self._doc_url(incident.id), ":page_facing_up:")]
+        if incident.call_url:
+            marks.append(("Call", incident.call_url, ":telephone_receiver:"))
+        await self._bookmark(incident.channel_id, marks, check_first=check_first)
+
+    async def bookmark_call(self, incident: Incident) -> None:
+        """The call alone (it arrived late); the channel's set-up may have bookmarked it already."""
+        if incident.channel_id and incident.call_url:
+            marks = [("Call", incident.call_url, ":telephone_receiver:")]
+            await self._bookmark(incident.channel_id, marks, check_first=True)
+
+    async def _bookmark(
+        self, channel_id: str, marks: list[tuple[str, str, str]], *, check_first: bool
+    ) -> None:
+        present: set[str] = set()
         if check_first:
-            existing = await self._client.bookmarks_list(channel_id=incident.channel_id)
-            bookmarks: list[dict[str, Any]] = existing.get("bookmarks", [])
-            if any(b.get("link") == link for b in bookmarks):
-                return
-        await self._client.bookmarks_add(
-            channel_id=incident.channel_id,
-            title="Incident doc",
-            type="link",
-            link=link,
-            emoji=":page_facing_up:",
-        )
+            existing = await self._client.bookmarks_list(channel_id=channel_id)
+            found: list[dict[str, Any]] = existing.get("bookmarks", [])
+            present = {str(b.get("link")) for b in found}
+        for title, link, emoji in marks:
+            if link not in present:
+                await self._client.bookmarks_add(
+                    channel_id=channel_id, title=title, type="link", link=link, emoji=emoji
+                )
 
     async def welcome(self, incident: Incident, *, posted_since: datetime | None = None) -> None:
         """Say hello once; `posted_since`: an earlier attempt may have, so look for it first."""

@@ -47,6 +47,7 @@ class SlackPerformer:
             EffectKind.REACTION: self._reaction,
             EffectKind.MESSAGE: self._message,
             EffectKind.TELL_REPORTER: self._tell_reporter,
+            EffectKind.CALL_READY: self._call_ready,
         }
 
     async def perform(self, effect: Effect, incident: Incident) -> Outcome:
@@ -86,7 +87,8 @@ class SlackPerformer:
 
     async def _bookmark(self, effect: Effect, incident: Incident) -> Outcome:
         if incident.channel_id:
-            await self._setup.bookmark(incident, check_first=effect.uncertain)
+            # Two bookmarks: a try that failed after the first must not add it again.
+            await self._setup.bookmark(incident, check_first=effect.uncertain or effect.attempts > 1)
         return NOTHING
 
     async def _welcome(self, effect: Effect, incident: Incident) -> Outcome:
@@ -210,6 +212,13 @@ class SlackPerformer:
             effect, str(channel), str(effect.payload.get("text") or ""), blocks=effect.payload.get("blocks")
         )
         return Outcome(result={"channel": posted_in, "ts": ts})
+
+    async def _call_ready(self, effect: Effect, incident: Incident) -> Outcome:
+        """A call link that arrived after the channel was set up: bookmarked, and said there."""
+        if incident.channel_id and incident.call_url:
+            await self._setup.bookmark_call(incident)
+            await self._post(effect, incident.channel_id, channel_blocks.call_note(incident))
+        return NOTHING
 
     async def _tell_reporter(self, effect: Effect, incident: Incident) -> Outcome:
         opened = await self._client.conversations_open(users=incident.reporter.slack_id)
