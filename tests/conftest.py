@@ -12,6 +12,7 @@ import pytest
 from response_bot.db import migrate
 from tests.fakeslack import FakeSlack
 from tests.fakevendors.pagerduty import FakePagerDuty
+from tests.fakevendors.pagerduty_rest import FakePagerDutyRest
 from tests.fakevendors.zoom import FakeZoom
 from tests.support.bot import RunningBot, bot_settings
 from tests.support.databases import PostgresTemplate, SqliteTemplate, off_loop
@@ -70,6 +71,13 @@ async def slack() -> AsyncIterator[FakeSlack]:
 @pytest.fixture
 async def pagerduty() -> AsyncIterator[FakePagerDuty]:
     fake = await FakePagerDuty().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def pagerduty_rest() -> AsyncIterator[FakePagerDutyRest]:
+    fake = await FakePagerDutyRest().start()
     yield fake
     await fake.stop()
 

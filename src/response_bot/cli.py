@@ -147,9 +147,10 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
     import aiohttp
 
     from response_bot.crypto import FieldCipher
-    from response_bot.integrations import pagerduty
+    from response_bot.integrations import pagerduty, pagerduty_rest
     from response_bot.integrations.conference import Zoom
-    from response_bot.main import pagerduty_config, zoom_config
+    from response_bot.integrations.pagerduty_rest import PagerDutyRest
+    from response_bot.main import pagerduty_config, pagerduty_rest_config, zoom_config
     from response_bot.vault.service import Vault
 
     keys = settings.field_keys if with_vault else []
@@ -161,6 +162,19 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
         else "pagerduty: not configured (set PAGERDUTY_ROUTING_KEY, or the "
         f"'{pagerduty.VAULT_ROUTING_KEY}' secret, to page automatically)"
     ]
+    rest = await pagerduty_rest_config(settings, vault)
+    if rest is not None:
+        async with aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds)
+        ) as http:
+            wrong = await pagerduty_rest.check(PagerDutyRest(rest, http))
+        if wrong:
+            raise StartupError(wrong)
+        lines.append(
+            f"pagerduty: REST API key accepted (oncall and page work; pages are sent as {rest.from_email})"
+        )
+    else:
+        lines.append("pagerduty: no REST API key, so no `oncall` or `page` (PAGERDUTY_API_KEY)")
     zoom = await zoom_config(settings, vault)
     if zoom is not None:
         async with aiohttp.ClientSession(

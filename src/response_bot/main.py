@@ -44,9 +44,10 @@ from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
-from response_bot.integrations import conference, pagerduty
+from response_bot.integrations import conference, pagerduty, pagerduty_rest
 from response_bot.integrations.conference import Zoom, ZoomConfig
 from response_bot.integrations.pagerduty import PagerDuty, PagerDutyConfig
+from response_bot.integrations.pagerduty_rest import PagerDutyRest, RestConfig
 from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
 from response_bot.notifications.service import Notifications
 from response_bot.scheduling.dispatcher import Dispatcher, replica_name
@@ -227,8 +228,9 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
     """The integrations whose credentials are set, ready to be loaded as building blocks; their HTTP
     session closes with the stack."""
     pagerduty = await pagerduty_config(settings, vault)
+    rest = await pagerduty_rest_config(settings, vault)
     zoom = await zoom_config(settings, vault)
-    if pagerduty is None and zoom is None:
+    if pagerduty is None and rest is None and zoom is None:
         return []
     http = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds),
@@ -236,8 +238,9 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
     )
     stack.push_async_callback(http.close)
     configured: list[object] = []
-    if pagerduty is not None:
-        configured.append(PagerDuty(pagerduty, http))
+    if pagerduty is not None or rest is not None:
+        events = pagerduty or PagerDutyConfig("", None, settings.pagerduty_events_url)
+        configured.append(PagerDuty(events, http, PagerDutyRest(rest, http) if rest else None))
     if zoom is not None:
         configured.append(Zoom(zoom, http))
     return configured
@@ -284,6 +287,23 @@ async def pagerduty_config(settings: Settings, vault: Vault) -> PagerDutyConfig 
         routing_key=key,
         auto_page_at=settings.pagerduty_auto_page_at,
         events_url=settings.pagerduty_events_url,
+    )
+
+
+async def pagerduty_rest_config(settings: Settings, vault: Vault) -> RestConfig | None:
+    """PagerDuty's REST API (on-call, paging a service): its key from PAGERDUTY_API_KEY or the vault."""
+    key = settings.pagerduty_api_key.get_secret_value().strip() or await _stored(
+        vault, pagerduty_rest.VAULT_API_KEY
+    )
+    if not key:
+        return None
+    if not settings.pagerduty_from_email:
+        raise StartupError(
+            f"the '{pagerduty_rest.VAULT_API_KEY}' secret needs PAGERDUTY_FROM_EMAIL: the e-mail of the "
+            "PagerDuty user the bot pages as"
+        )
+    return RestConfig(
+        key, settings.pagerduty_from_email, settings.pagerduty_api_url, settings.pagerduty_default_schedule
     )
 
 

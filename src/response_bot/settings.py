@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     pagerduty_routing_key: SecretStr = SecretStr("")
     pagerduty_auto_page_severity: str = "critical"
     pagerduty_events_url: str = "https://events.pagerduty.com"
+    pagerduty_api_key: SecretStr = SecretStr("")
+    pagerduty_from_email: str = ""
+    pagerduty_api_url: str = "https://api.pagerduty.com"
+    pagerduty_default_schedule: str = ""
     # A call per incident: a fixed link, a template ({id}, {slug}, {token}), or a Zoom meeting.
     conference_url: str = ""
     conference_url_template: str = ""
@@ -153,7 +157,26 @@ class Settings(BaseSettings):
         value = self.pagerduty_auto_page_severity
         return Severity.parse(value) if value else None
 
-    @field_validator("pagerduty_events_url", "zoom_api_url", "zoom_oauth_url", "conference_url")
+    @field_validator("pagerduty_from_email")
+    @classmethod
+    def _from_email(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("must be the e-mail address of a user of your PagerDuty account")
+        return value
+
+    @model_validator(mode="after")
+    def _pagerduty_rest(self) -> Settings:
+        if self.pagerduty_api_key.get_secret_value().strip() and not self.pagerduty_from_email:
+            raise ValueError(
+                "PAGERDUTY_API_KEY needs PAGERDUTY_FROM_EMAIL: the e-mail of the PagerDuty user the bot "
+                "pages as (PagerDuty requires it on every page)"
+            )
+        return self
+
+    @field_validator(
+        "pagerduty_events_url", "pagerduty_api_url", "zoom_api_url", "zoom_oauth_url", "conference_url"
+    )
     @classmethod
     def _vendor_url(cls, value: str, info: Any) -> str:
         if info.field_name == "conference_url" and not value.strip():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,6 +12,7 @@ from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.runner import EffectRunner
 from response_bot.effects.service import Effects
 from response_bot.errors import UserError
+from response_bot.extensions.outbound import Call
 from response_bot.extensions.replies import Recipient, Replier
 from response_bot.incidents.announcements import SLACK_LANE, Confirmation, EffectKind, Queued, Spec
 from response_bot.incidents.models import Incident
@@ -166,10 +167,26 @@ class IncidentContext:
             if not created and effect.status in (EffectStatus.PENDING, EffectStatus.SENDING):
                 # An earlier run of this delivery queued it and died before it was done: see it
                 # through now (its replica's lease has run out, or this run would not have started).
-                await self.toolkit.runner.resume(self.incident.id)
+                await self.toolkit.runner.resume(self.incident.id, spec.lane)
                 effect = await effects.by_key(spec.dedupe_key) or effect
         self.effects.append(effect)
         return effect
+
+    async def invite(self, slack_ids: Sequence[str]) -> None:
+        """Bring people into the incident channel (through the outbox; once per delivery)."""
+        if not self.incident.channel_id:
+            raise CommandError(f"Incident {self.incident.id} has no channel to invite anyone to yet.")
+        people = sorted(set(slack_ids))
+        dedupe = f"invite:{self.key}:{','.join(people)}" if self.key else None
+        await self._queue(Spec(EffectKind.INVITE_PEOPLE, {"users": people}, dedupe_key=dedupe))
+
+    async def call(self, call: Call) -> None:
+        """Make a call to another system (a page, say), through the outbox in its own lane: stored
+        now, made at once, retried until it goes through; once per delivery of what ran this."""
+        spec = call.spec()
+        if self.key:
+            spec = replace(spec, dedupe_key=f"call:{self.key}:{call.kind}:{call.key or ''}"[:255])
+        await self._queue(spec)
 
     async def reply(self, text: str, *, blocks: Sequence[dict[str, Any]] | None = None) -> None:
         """A note only the person who acted sees (best effort: it is not retried later)."""

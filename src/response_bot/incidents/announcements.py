@@ -31,6 +31,7 @@ class EffectKind(enum.StrEnum):
     MESSAGE = "message"  # a plugin's ctx.say; payload: channel, text, blocks
     TELL_REPORTER = "reporter.note"  # the declaration finished late: tell whoever declared it
     CALL_READY = "channel.call"  # the incident's call link arrived: bookmark it and say it
+    INVITE_PEOPLE = "channel.invite_people"  # payload: users (Slack ids) a person asked to bring in
 
 
 # What declaring an incident (with its channel) needs, in the order it is done.

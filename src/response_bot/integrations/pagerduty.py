@@ -1,4 +1,5 @@
-"""PagerDuty: page the on-call when an incident is (or becomes) severe enough, and resolve it on close.
+"""PagerDuty: page the on-call when an incident is (or becomes) severe enough, and resolve it on close;
+say who is on call (`oncall`), and bring them into the channel.
 
 Written with the building blocks only: `@incident_changed` decides, inside the change's
 transaction, which events the change needs; `@outbound_call` sends each one to the Events API v2
@@ -9,22 +10,34 @@ trigger to the alert that is already open.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.api import (
     Call,
+    CommandError,
     Incident,
     IncidentChanged,
+    IncidentContext,
     OutboundCall,
     Refused,
     Severity,
+    action_handler,
     incident_changed,
+    incident_command,
     outbound_call,
 )
 from response_bot.integrations.http import Answer, send
+from response_bot.integrations.pagerduty_rest import PagerDutyRest
+from response_bot.slack.blocks import paging as blocks
+from response_bot.slack.blocks.text import mention, readable
+from response_bot.slack.ids import Action
 
 LANE = "pagerduty"
 TRIGGER = "pagerduty.trigger"
@@ -47,7 +60,7 @@ WHY = {
 
 @dataclass(frozen=True)
 class PagerDutyConfig:
-    routing_key: str
+    routing_key: str  # empty: no automatic pages (the REST API may still be set up)
     auto_page_at: Severity | None
     events_url: str = "https://events.pagerduty.com"
 
@@ -66,16 +79,23 @@ def at_least(severity: Severity | None, threshold: Severity) -> bool:
 class PagerDuty:
     """The PagerDuty integration, configured at start; its methods are building blocks."""
 
-    def __init__(self, config: PagerDutyConfig, http: aiohttp.ClientSession) -> None:
+    def __init__(
+        self, config: PagerDutyConfig, http: aiohttp.ClientSession, rest: PagerDutyRest | None = None
+    ) -> None:
         self.config = config
         self._http = http
+        self.rest = rest
 
     # --- deciding, with the change ------------------------------------------------------------
 
     @incident_changed
     async def page_or_resolve(self, change: IncidentChanged) -> list[Call]:
         threshold = self.config.auto_page_at
-        if threshold is None or not {"declared", "severity", "closed", "reopened"} & change.changed:
+        if (
+            threshold is None
+            or not self.config.routing_key
+            or not {"declared", "severity", "closed", "reopened"} & change.changed
+        ):
             return []
         incident = change.incident
         sent = [kind for kind in await change.calls_made(LANE) if kind in (TRIGGER, RESOLVE)]
@@ -92,6 +112,50 @@ class PagerDuty:
             else "raised"
         )
         return [Call(TRIGGER, {"reason": reason}, what="the page to PagerDuty")]
+
+    # --- who is on call -------------------------------------------------------------------------
+
+    @incident_command(["oncall"], helptext="Who is on call now: oncall [schedule or escalation policy]")
+    async def oncall(self, ctx: IncidentContext) -> None:
+        rest = self._rest("oncall")
+        name = readable(ctx.args).strip() or rest.config.default_schedule
+        if not name:
+            raise CommandError(
+                "Name a schedule or escalation policy: `oncall Payments Primary` "
+                "(or set PAGERDUTY_DEFAULT_SCHEDULE)."
+            )
+        target = await rest.find(("schedule", "escalation_policy"), name)
+        rows = [
+            blocks.OnCallRow(
+                person.name,
+                await _slack_user(ctx.client, person.email),
+                person.level,
+                person.schedule,
+                datetime.fromisoformat(person.until.replace("Z", "+00:00")) if person.until else None,
+            )
+            for person in await rest.on_call(target)
+        ]
+        what = f"the {target.name} {'schedule' if target.kind == 'schedule' else 'escalation policy'}"
+        message = blocks.on_call(
+            what, rows, can_invite=bool(ctx.incident.channel_id and ctx.incident.is_open)
+        )
+        await ctx.say(message.text, blocks=message.blocks)
+
+    @action_handler(Action.PAGERDUTY_INVITE)
+    async def invite(self, ctx: IncidentContext) -> None:
+        person = str((ctx.action or {}).get("value") or "")
+        if not SLACK_USER.fullmatch(person):
+            raise CommandError("That button no longer names anyone.")
+        await ctx.invite([person])
+        await ctx.say(f"👋 {mention(ctx.actor.slack_id)} brought {mention(person)} into the channel.")
+
+    def _rest(self, command: str) -> PagerDutyRest:
+        if self.rest is None:
+            raise CommandError(
+                f"`{command}` needs PagerDuty's REST API: set PAGERDUTY_API_KEY (or the "
+                "'pagerduty-api-key' secret) and PAGERDUTY_FROM_EMAIL (README, 'Integrations')."
+            )
+        return self.rest
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -162,6 +226,23 @@ class PagerDuty:
             raise Refused(_refusal(action, answer))
 
 
+SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+async def _slack_user(client: AsyncWebClient, email: str) -> str | None:
+    """The Slack user with this e-mail (`users.lookupByEmail`), if there is one."""
+    if not email:
+        return None
+    try:
+        found = await client.users_lookupByEmail(email=email)
+    except SlackApiError as error:
+        if error.response.get("error") == "users_not_found":
+            return None
+        raise
+    user = found.get("user") or {}
+    return None if user.get("deleted") else str(user.get("id") or "") or None
+
+
 def _refusal(action: str, answer: Answer) -> str:
     """PagerDuty's 400 says `{"status", "message", "errors": [...]}`; say it with what to check."""
     what = "the page" if action == "trigger" else "resolving the alert"
@@ -178,6 +259,8 @@ def _refusal(action: str, answer: Answer) -> str:
 
 def check(config: PagerDutyConfig) -> str:
     """What `response-bot check` can say without paging anyone: the Events API has no read."""
+    if not config.routing_key:
+        return "no routing key, so no automatic pages (PAGERDUTY_ROUTING_KEY)"
     auto = (
         f"pages automatically at {config.auto_page_at.name.lower()} or worse"
         if config.auto_page_at

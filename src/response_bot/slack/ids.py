@@ -32,6 +32,8 @@ class Action(enum.StrEnum):
     CHANGE_TEXT = "text_change"
     ACCEPT_PROPOSAL = "text_proposal_accept"
     DECLINE_PROPOSAL = "text_proposal_decline"
+    # The PagerDuty integration's: invite someone on call into the incident channel.
+    PAGERDUTY_INVITE = "pagerduty_invite"
     # Inputs reuse their block id as action id; listed so nothing else claims them.
     FIELD = "value"
 

@@ -103,11 +103,15 @@ class ChannelSetup:
         if incident.lead is not None:
             people.append(incident.lead.slack_id)
         people += self._invitees
+        await self.invite_people(incident.channel_id, people)
+
+    async def invite_people(self, channel_id: str, people: list[str]) -> None:
+        """Bring people into the channel; whoever is in already is skipped."""
         wanted = [p for p in dict.fromkeys(people) if p != self._workspace.bot_user_id]
         if not wanted:
             return
         try:
-            await self._client.conversations_invite(channel=incident.channel_id, users=wanted, force=True)
+            await self._client.conversations_invite(channel=channel_id, users=wanted, force=True)
         except SlackApiError as error:
             # With force, Slack reports per person; only a whole-call refusal lands here.
             if error.response.get("error") not in ("already_in_channel", "cant_invite_self"):

@@ -48,6 +48,7 @@ class SlackPerformer:
             EffectKind.MESSAGE: self._message,
             EffectKind.TELL_REPORTER: self._tell_reporter,
             EffectKind.CALL_READY: self._call_ready,
+            EffectKind.INVITE_PEOPLE: self._invite_people,
         }
 
     async def perform(self, effect: Effect, incident: Incident) -> Outcome:
@@ -212,6 +213,12 @@ class SlackPerformer:
             effect, str(channel), str(effect.payload.get("text") or ""), blocks=effect.payload.get("blocks")
         )
         return Outcome(result={"channel": posted_in, "ts": ts})
+
+    async def _invite_people(self, effect: Effect, incident: Incident) -> Outcome:
+        users = [str(u) for u in effect.payload.get("users") or []]
+        if incident.channel_id and users:
+            await self._setup.invite_people(incident.channel_id, users)
+        return NOTHING
 
     async def _call_ready(self, effect: Effect, incident: Incident) -> Outcome:
         """A call link that arrived after the channel was set up: bookmarked, and said there."""

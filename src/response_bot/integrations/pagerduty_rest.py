@@ -1,0 +1,143 @@
+"""PagerDuty's REST API v2, as far as the bot reads it: schedules, escalation policies, services and
+who is on call. Reads answer a person at once; anything wrong becomes words they can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from response_bot.api import CommandError, TryLater
+from response_bot.integrations.http import Answer, send
+
+ACCEPT = "application/vnd.pagerduty+json;version=2"
+VAULT_API_KEY = "pagerduty-api-key"
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class RestConfig:
+    api_key: str
+    from_email: str
+    api_url: str = "https://api.pagerduty.com"
+    default_schedule: str = ""
+
+
+@dataclass(frozen=True)
+class OnCall:
+    name: str
+    email: str
+    level: int
+    schedule: str | None  # None: targeted directly by the escalation policy (always on call)
+    until: str | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A schedule or an escalation policy, found by name."""
+
+    kind: str  # "schedule" | "escalation_policy"
+    id: str
+    name: str
+
+
+class PagerDutyRest:
+    def __init__(self, config: RestConfig, http: aiohttp.ClientSession) -> None:
+        self.config = config
+        self._http = http
+
+    def headers(self, *, writing: bool = False) -> dict[str, str]:
+        headers = {"Authorization": f"Token token={self.config.api_key}", "Accept": ACCEPT}
+        if writing:
+            headers["From"] = self.config.from_email
+        return headers
+
+    async def get(self, path: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+        """One read, for a person waiting: what goes wrong is a `CommandError` in plain words."""
+        query = f"?{urlencode(params)}" if params else ""
+        try:
+            answer = await send(
+                self._http, "PagerDuty", "GET", f"{self.config.api_url}{path}{query}", headers=self.headers()
+            )
+        except TryLater as error:
+            raise CommandError(f"{error.reason.removeprefix('not sent: ')}; try again in a moment.") from None
+        if answer.status != 200 or not isinstance(answer.body, dict):
+            raise CommandError(refusal("read from PagerDuty", answer))
+        return answer.body
+
+    async def find(self, kinds: tuple[str, ...], name: str) -> Target:
+        """A schedule or escalation policy (in the order of `kinds`) called `name`: exactly, in any
+        case, or the only one whose name contains it."""
+        wanted = name.strip().lower()
+        seen: list[str] = []
+        for kind in kinds:
+            plural = f"{kind}s" if kind == "schedule" else "escalation_policies"
+            items = (await self.get(f"/{plural}", [("query", name.strip()), ("limit", str(PAGE_SIZE))])).get(
+                plural, []
+            )
+            exact = [i for i in items if str(i.get("name", "")).lower() == wanted]
+            close = exact or [i for i in items if wanted in str(i.get("name", "")).lower()]
+            if len(close) == 1:
+                return Target(kind, str(close[0]["id"]), str(close[0]["name"]))
+            seen += [str(i.get("name")) for i in close]
+        if seen:
+            raise CommandError(
+                f"More than one matches “{name}”: {', '.join(sorted(set(seen))[:10])}. Say which."
+            )
+        what = " or ".join("schedule" if k == "schedule" else "escalation policy" for k in kinds)
+        raise CommandError(f"PagerDuty has no {what} called “{name}”.")
+
+    async def on_call(self, target: Target) -> list[OnCall]:
+        """Who is on call now for a schedule or an escalation policy, first responders first."""
+        ids = "schedule_ids[]" if target.kind == "schedule" else "escalation_policy_ids[]"
+        body = await self.get(
+            "/oncalls",
+            [(ids, target.id), ("include[]", "users"), ("earliest", "true"), ("limit", str(PAGE_SIZE))],
+        )
+        people: dict[str, OnCall] = {}
+        for row in sorted(body.get("oncalls", []), key=lambda r: int(r.get("escalation_level") or 99)):
+            user = row.get("user") or {}
+            user_id = str(user.get("id", ""))
+            if not user_id or user_id in people:
+                continue
+            schedule = row.get("schedule") or None  # a user the policy targets directly has none
+            people[user_id] = OnCall(
+                name=str(user.get("name") or user.get("summary") or user_id),
+                email=str(user.get("email") or ""),
+                level=int(row.get("escalation_level") or 1),
+                schedule=str(schedule.get("summary")) if schedule else None,
+                until=str(row["end"]) if row.get("end") else None,
+            )
+        return list(people.values())
+
+
+async def check(rest: PagerDutyRest) -> str | None:
+    """For `response-bot check`: one cheap authenticated read; what is wrong, if anything."""
+    try:
+        await rest.get("/schedules", [("limit", "1")])
+    except CommandError as error:
+        return error.message
+    return None
+
+
+def refusal(what: str, answer: Answer) -> str:
+    """PagerDuty's `{"error": {"message", "code", "errors"}}`, said with what to check."""
+    error = (answer.body or {}).get("error") if isinstance(answer.body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    message = str(error.get("message") or f"it answered {answer.status}")
+    details = [str(e) for e in error.get("errors") or [] if e]
+    said = f"{message}: {'; '.join(details)}" if details else message
+    if answer.status == 401:
+        hint = (
+            f" Check PAGERDUTY_API_KEY (or the '{VAULT_API_KEY}' secret): "
+            "a REST API key, not an integration key."
+        )
+    elif answer.status == 403:
+        hint = " The API key may not do this; a read-only key cannot page."
+    elif "From" in said:
+        hint = " Check PAGERDUTY_FROM_EMAIL: the e-mail of a user of your PagerDuty account."
+    else:
+        hint = ""
+    return f"PagerDuty refused to {what.removesuffix(' from PagerDuty')} ({said}).{hint}"
