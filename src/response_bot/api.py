@@ -25,13 +25,20 @@ from response_bot.extensions.hooks import (
     outbound_call,
     recurring_notification,
     single_notification,
+    view_submission,
 )
 from response_bot.extensions.outbound import Call, IncidentChanged, OutboundCall, Refused, TryLater
 from response_bot.incidents.enums import Severity, Status, format_duration
+from response_bot.incidents.errors import InvalidInput
 from response_bot.incidents.models import Incident
 from response_bot.slack.blocks import text as blocks
 from response_bot.slack.blocks.text import escape
 from response_bot.slack.metadata import IncidentRef
+
+
+def incident_ref(incident: Incident) -> str:
+    """What to put in a modal's `private_metadata` (or a button's value) to name the incident."""
+    return IncidentRef(incident_id=incident.id).encode()
 
 
 def button(text: str, action_id: str, incident: Incident, *, style: str | None = None) -> dict[str, Any]:
@@ -46,6 +53,7 @@ __all__ = [
     "Incident",
     "IncidentChanged",
     "IncidentContext",
+    "InvalidInput",
     "OutboundCall",
     "Refused",
     "Severity",
@@ -59,8 +67,10 @@ __all__ = [
     "headline_post_action",
     "incident_changed",
     "incident_command",
+    "incident_ref",
     "keyword_handler",
     "outbound_call",
     "recurring_notification",
     "single_notification",
+    "view_submission",
 ]

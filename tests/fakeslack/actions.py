@@ -248,7 +248,8 @@ def _state(view: View, entered: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _option(element: dict[str, Any], value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    for option in element.get("options", []):
+    grouped = [o for group in element.get("option_groups") or [] for o in group.get("options") or []]
+    for option in [*element.get("options", []), *grouped]:
         if option["value"] == str(value):
             return dict(option)
     raise ClientRefused(f"no option {value!r} in {element.get('action_id')}")

@@ -85,8 +85,18 @@ def _element(problems: Problems, pointer: str, element: Any, action_ids: set[str
         if element.get("style") not in (None, "primary", "danger"):
             problems.add(pointer + "/style", "must be primary or danger")
     elif kind in ("static_select", "multi_static_select"):
-        options = element.get("options") or []
-        if not 1 <= len(options) <= 100:
+        groups = element.get("option_groups")
+        if groups is not None and "options" in element:
+            problems.add(pointer, "must have options or option_groups, not both")
+        if groups is not None:
+            if not 1 <= len(groups) <= 100:
+                problems.add(pointer + "/option_groups", "must have 1 to 100 groups")
+            for g, group in enumerate(groups):
+                _text(problems, f"{pointer}/option_groups/{g}/label", group.get("label"), 75, plain_only=True)
+                if not 1 <= len(group.get("options") or []) <= 100:
+                    problems.add(f"{pointer}/option_groups/{g}/options", "must have 1 to 100 options")
+        options = element.get("options") or [o for group in groups or [] for o in group.get("options") or []]
+        if groups is None and not 1 <= len(options) <= 100:
             problems.add(pointer + "/options", "must have 1 to 100 options")
         for i, option in enumerate(options):
             _text(problems, f"{pointer}/options/{i}/text", option.get("text"), 75, plain_only=True)

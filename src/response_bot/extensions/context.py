@@ -83,6 +83,10 @@ class IncidentContext:
     action: dict[str, Any] | None = None
     key: str | None = None
     response_url: str | None = None
+    # Set for a slash command, a button click: a modal may be opened with it (within 3 s, once).
+    trigger_id: str | None = None
+    # Set for a modal's submission (`@view_submission`).
+    view: dict[str, Any] | None = None
     answered: bool = False
     duplicate: bool = False
     # Set when a notification runs: messages carry its id so a retried send can be recognised.
@@ -171,6 +175,19 @@ class IncidentContext:
                 effect = await effects.by_key(spec.dedupe_key) or effect
         self.effects.append(effect)
         return effect
+
+    async def open_view(self, view: dict[str, Any]) -> str:
+        """Open a modal for the person who acted (a slash command or a click: `trigger_id`); its id."""
+        if not self.trigger_id:
+            raise CommandError("That needs a form, which only `/incident …` or a button can open.")
+        opened = await self.client.views_open(trigger_id=self.trigger_id, view=view)
+        self.trigger_id = None  # Slack takes a trigger once
+        self.answered = True
+        return str((opened.get("view") or {}).get("id") or "")
+
+    async def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+        """Replace an open modal's content (one opened with `open_view`, say, once data arrived)."""
+        await self.client.views_update(view_id=view_id, view=view)
 
     async def invite(self, slack_ids: Sequence[str]) -> None:
         """Bring people into the incident channel (through the outbox; once per delivery)."""

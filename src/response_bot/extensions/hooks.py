@@ -51,6 +51,11 @@ class NotificationHook:
 
 
 @dataclass(frozen=True)
+class ViewHook:
+    callback_id: str
+
+
+@dataclass(frozen=True)
 class ChangeHook:
     pass
 
@@ -69,6 +74,7 @@ Hook = (
     | NotificationHook
     | ChangeHook
     | OutboundHook
+    | ViewHook
 )
 
 
@@ -142,6 +148,16 @@ def single_notification(initial_delay_mins: float = 0) -> Callable[[F], F]:
     if initial_delay_mins < 0:
         raise ValueError("single_notification needs initial_delay_mins >= 0")
     return _mark(NotificationHook(None, 1, initial_delay_mins))
+
+
+def view_submission(callback_id: str) -> Callable[[F], F]:
+    """Someone submits a modal a block opened (`ctx.open_view`) with this `callback_id`: `fn(ctx)` runs
+    before the modal closes, with `ctx.view` set and `ctx.incident` from the view's
+    `private_metadata` (made with `incident_ref(incident)`). Raise `InvalidInput({block_id: text})`
+    (or `CommandError`) to keep it open with the message under the field; return to close it.
+    Keep it quick (Slack waits 3 seconds): store, or queue calls with `ctx.call`, and let them run.
+    """
+    return _mark(ViewHook(callback_id.strip()))
 
 
 def incident_changed(fn: F) -> F:

@@ -23,6 +23,7 @@ from response_bot.incidents.announcements import SLACK_LANE, EffectKind, Spec
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import CallsMade, IncidentService
 from response_bot.outcomes import GiveUp, Retry
+from response_bot.text import as_markup as escape
 from response_bot.timeline.service import TimelineService
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,8 @@ class OutboundCall:
         await self._record(text, data)
 
     async def say(self, text: str) -> None:
-        """Tell the incident channel (once, however often the call is made)."""
+        """Tell the incident channel (once, however often the call is made): Slack mrkdwn, so escape
+        anything you did not write with `escape`."""
         await self._say(text)
 
 
@@ -205,9 +207,10 @@ def failure_note(effect: Effect, error: str, gave_up_retrying: bool) -> list[Spe
     """A call to another system that finally failed is said in the incident channel, once."""
     if effect.lane == SLACK_LANE:
         return []  # Slack can't be told that Slack failed; `response-bot check` lists it
-    reason = error.removeprefix("not sent: ")
+    # Another system's words: shown as text, never as Slack markup (no pings, no disguised links).
+    reason = escape(error.removeprefix("not sent: "))
     if gave_up_retrying:
-        what = str(effect.payload.get(WHAT) or effect.kind)
+        what = escape(str(effect.payload.get(WHAT) or effect.kind))
         text = (
             f"⚠️ {what[:1].upper() + what[1:]} did not go through after {effect.attempts} tries "
             f"({reason}); it will not be tried again. `response-bot check` lists it."

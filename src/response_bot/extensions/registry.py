@@ -18,6 +18,7 @@ from response_bot.extensions.hooks import (
     KeywordHook,
     NotificationHook,
     OutboundHook,
+    ViewHook,
     hooks_of,
 )
 
@@ -73,6 +74,8 @@ class Registry:
     changes: list[Handler] = field(default_factory=list)
     # Who makes each kind of call to another system (`"pagerduty.trigger"`).
     outbound: dict[str, Handler] = field(default_factory=dict)
+    # Modals blocks opened, by callback id: who takes their submission.
+    views: dict[str, Handler] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
 
     def add_module(self, module: ModuleType | object) -> None:
@@ -108,6 +111,8 @@ class Registry:
             if not any(b.handler is fn for b in self.headline_buttons):
                 self.headline_buttons.append(HeadlineButton(hook.order, fn))
                 self.headline_buttons.sort(key=lambda b: b.order)
+        elif isinstance(hook, ViewHook):
+            self.views[hook.callback_id] = fn
         elif isinstance(hook, ChangeHook):
             if fn not in self.changes:
                 self.changes.append(fn)

@@ -25,23 +25,29 @@ from response_bot.api import (
     Incident,
     IncidentChanged,
     IncidentContext,
+    InvalidInput,
     OutboundCall,
     Refused,
     Severity,
     action_handler,
     incident_changed,
     incident_command,
+    incident_ref,
     outbound_call,
+    view_submission,
 )
 from response_bot.integrations.http import Answer, send
-from response_bot.integrations.pagerduty_rest import PagerDutyRest
+from response_bot.integrations.pagerduty_rest import PagerDutyRest, refusal
 from response_bot.slack.blocks import paging as blocks
-from response_bot.slack.blocks.text import mention, readable
-from response_bot.slack.ids import Action
+from response_bot.slack.blocks.form import text_value
+from response_bot.slack.blocks.text import escape, mention, readable
+from response_bot.slack.ids import Action, BlockId, Callback
 
 LANE = "pagerduty"
 TRIGGER = "pagerduty.trigger"
 RESOLVE = "pagerduty.resolve"
+PAGE = "pagerduty.page"
+TITLE_MAX = 250
 VAULT_ROUTING_KEY = "pagerduty-routing-key"
 SUMMARY_MAX = 1024  # the Events API's limit on payload.summary
 # The Events API's severities, from ours.
@@ -149,6 +155,109 @@ class PagerDuty:
         await ctx.invite([person])
         await ctx.say(f"👋 {mention(ctx.actor.slack_id)} brought {mention(person)} into the channel.")
 
+    # --- paging a service or an escalation policy, from the channel -----------------------------
+
+    @incident_command(["page"], helptext="Page through PagerDuty: page [service name] (no name: a form)")
+    async def page_command(self, ctx: IncidentContext) -> None:
+        rest = self._rest("page")
+        name = readable(ctx.args).strip()
+        if not name:
+            if ctx.trigger_id:
+                await self._open_form(ctx, rest)
+            else:  # a mention can't open a form; a button can
+                await ctx.reply(
+                    "Who should be paged?", blocks=blocks.page_form_button(incident_ref(ctx.incident))
+                )
+            return
+        target = await rest.find(("service",), name)
+        await ctx.call(self._page(ctx, "service", target.id, target.name, _default_message(ctx.incident)))
+
+    @action_handler(Action.PAGERDUTY_PAGE_FORM)
+    async def open_page_form(self, ctx: IncidentContext) -> None:
+        await self._open_form(ctx, self._rest("page"))
+
+    async def _open_form(self, ctx: IncidentContext, rest: PagerDutyRest) -> None:
+        # The form opens at once (a trigger lives three seconds); PagerDuty's lists fill it after.
+        ref = incident_ref(ctx.incident)
+        title = _default_message(ctx.incident)
+        view_id = await ctx.open_view(blocks.page_form(ref, title=title, targets=None))
+        found = await rest.pageable()
+        targets = [blocks.Pageable(t.kind, t.id, t.name) for t in found]
+        await ctx.update_view(view_id, blocks.page_form(ref, title=title, targets=targets))
+
+    @view_submission(Callback.PAGERDUTY_PAGE)
+    async def page_submitted(self, ctx: IncidentContext) -> None:
+        view = ctx.view or {}
+        chosen = _selected_option(view, BlockId.PAGE_TARGET)
+        message = (text_value(view, BlockId.PAGE_MESSAGE) or "").strip()
+        problems = {}
+        if chosen is None:
+            problems[str(BlockId.PAGE_TARGET)] = "Choose a service or an escalation policy."
+        if not message:
+            problems[str(BlockId.PAGE_MESSAGE)] = "Say what whoever is paged should know."
+        if problems or chosen is None:
+            raise InvalidInput(problems)
+        value, name = chosen
+        kind, _, target_id = value.partition(":")
+        if kind not in ("service", "escalation_policy") or not target_id:
+            raise InvalidInput({str(BlockId.PAGE_TARGET): "Choose again: that choice is no longer known."})
+        self._rest("page")
+        await ctx.call(self._page(ctx, kind, target_id, name, message))
+
+    def _page(self, ctx: IncidentContext, kind: str, target_id: str, name: str, message: str) -> Call:
+        payload = {"kind": kind, "id": target_id, "name": name, "message": message, "by": ctx.actor.slack_id}
+        return Call(PAGE, payload, what=f"the page to {name}")
+
+    @outbound_call(PAGE)
+    async def page(self, call: OutboundCall) -> None:
+        if self.rest is None:
+            raise Refused(
+                "PagerDuty's REST API is no longer set up (PAGERDUTY_API_KEY), so nobody was paged."
+            )
+        rest = self.rest
+        incident = await call.with_channel()
+        kind, target_id, name = (str(call.payload[k]) for k in ("kind", "id", "name"))
+        message, by = str(call.payload.get("message") or ""), str(call.payload.get("by") or "")
+        service_id = target_id if kind == "service" else await _service_for(rest, target_id, name)
+        key = f"{dedup_key(incident)}-{target_id}"[:255]
+        body: dict[str, Any] = {
+            "type": "incident",
+            "title": _default_message(incident)[:TITLE_MAX],
+            "service": {"id": service_id, "type": "service_reference"},
+            "urgency": "high",
+            "incident_key": key,
+            "body": {"type": "incident_body", "details": _details(incident, message, call.doc_url)},
+        }
+        if kind == "escalation_policy":
+            body["escalation_policy"] = {"id": target_id, "type": "escalation_policy_reference"}
+        if incident.call_url:
+            body["conference_bridge"] = {"conference_url": incident.call_url}
+        answer = await send(
+            self._http,
+            "PagerDuty",
+            "POST",
+            f"{rest.config.api_url}/incidents",
+            json_body={"incident": body},
+            headers=rest.headers(writing=True),
+        )
+        if answer.status == 201:
+            made = (answer.body or {}).get("incident") or {}
+        elif answer.status == 400 and "dedup key" in str(answer.body):
+            # Paged before (a retry whose answer was lost, or the same target twice): that one stands.
+            made = await _open_incident(rest, key, service_id)
+        else:
+            raise Refused(refusal(f"page {name}", answer))
+        number = made.get("incident_number")
+        await call.record(
+            f"{mention(by)} paged {escape(name)} through PagerDuty: {escape(message)}",
+            {"action": "page", "pagerduty_incident": made.get("id"), "html_url": made.get("html_url")},
+        )
+        await call.say(
+            f"📟 {mention(by)} paged *{escape(name)}* through PagerDuty"
+            + (f" (incident #{number})" if number else "")
+            + ": their on-call is being notified."
+        )
+
     def _rest(self, command: str) -> PagerDutyRest:
         if self.rest is None:
             raise CommandError(
@@ -227,6 +336,46 @@ class PagerDuty:
 
 
 SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def _default_message(incident: Incident) -> str:
+    if incident.private:
+        return f"Private incident {incident.id}: details in Slack"
+    return f"Incident {incident.id}: {incident.title}"
+
+
+def _details(incident: Incident, message: str, doc_url: str) -> str:
+    lines = [message, "", f"Incident doc: {doc_url}"]
+    if incident.channel_id:
+        lines.append(f"Slack channel: https://slack.com/app_redirect?channel={incident.channel_id}")
+    return "\n".join(lines)
+
+
+def _selected_option(view: dict[str, Any], block_id: str) -> tuple[str, str] | None:
+    state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
+    option = (state.get(block_id) or {}).get("selected_option") or {}
+    if not option.get("value"):
+        return None
+    return str(option["value"]), str((option.get("text") or {}).get("text") or option["value"])
+
+
+async def _service_for(rest: PagerDutyRest, policy_id: str, name: str) -> str:
+    try:
+        service = await rest.service_for(policy_id)
+    except CommandError as error:
+        raise Refused(error.message) from None
+    if service is None:
+        raise Refused(f"No PagerDuty service escalates to {name}, and a page must be made on a service.")
+    return service
+
+
+async def _open_incident(rest: PagerDutyRest, key: str, service_id: str) -> dict[str, Any]:
+    try:
+        found = await rest.get("/incidents", [("incident_key", key), ("service_ids[]", service_id)])
+    except CommandError as error:
+        raise Refused(error.message) from None
+    incidents = found.get("incidents") or []
+    return dict(incidents[0]) if incidents else {}
 
 
 async def _slack_user(client: AsyncWebClient, email: str) -> str | None:

@@ -15,6 +15,7 @@ from response_bot.integrations.http import Answer, send
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 VAULT_API_KEY = "pagerduty-api-key"
 PAGE_SIZE = 100
+PLURAL = {"schedule": "schedules", "escalation_policy": "escalation_policies", "service": "services"}
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class PagerDutyRest:
         wanted = name.strip().lower()
         seen: list[str] = []
         for kind in kinds:
-            plural = f"{kind}s" if kind == "schedule" else "escalation_policies"
+            plural = PLURAL[kind]
             items = (await self.get(f"/{plural}", [("query", name.strip()), ("limit", str(PAGE_SIZE))])).get(
                 plural, []
             )
@@ -86,8 +87,25 @@ class PagerDutyRest:
             raise CommandError(
                 f"More than one matches “{name}”: {', '.join(sorted(set(seen))[:10])}. Say which."
             )
-        what = " or ".join("schedule" if k == "schedule" else "escalation policy" for k in kinds)
+        what = " or ".join(k.replace("_", " ") for k in kinds)
         raise CommandError(f"PagerDuty has no {what} called “{name}”.")
+
+    async def pageable(self) -> list[Target]:
+        """The services and escalation policies a page can go to (the first hundred of each, by name)."""
+        found: list[Target] = []
+        for kind in ("service", "escalation_policy"):
+            plural = PLURAL[kind]
+            body = await self.get(f"/{plural}", [("limit", str(PAGE_SIZE)), ("sort_by", "name")])
+            found += [Target(kind, str(i["id"]), str(i.get("name") or i["id"])) for i in body.get(plural, [])]
+        return found
+
+    async def service_for(self, policy_id: str) -> str | None:
+        """A service that escalates to this policy (a page needs a service to be made on)."""
+        body = await self.get("/services", [("limit", str(PAGE_SIZE))])
+        for service in body.get("services", []):
+            if (service.get("escalation_policy") or {}).get("id") == policy_id:
+                return str(service["id"])
+        return None
 
     async def on_call(self, target: Target) -> list[OnCall]:
         """Who is on call now for a schedule or an escalation policy, first responders first."""

@@ -14,6 +14,7 @@ class Callback(enum.StrEnum):
     EDIT = "incident_edit"
     CLOSE = "incident_close"
     CHANGE_TEXT = "incident_change_text"
+    PAGERDUTY_PAGE = "pagerduty_page"
 
 
 class Shortcut(enum.StrEnum):
@@ -34,6 +35,7 @@ class Action(enum.StrEnum):
     DECLINE_PROPOSAL = "text_proposal_decline"
     # The PagerDuty integration's: invite someone on call into the incident channel.
     PAGERDUTY_INVITE = "pagerduty_invite"
+    PAGERDUTY_PAGE_FORM = "pagerduty_page_form"
     # Inputs reuse their block id as action id; listed so nothing else claims them.
     FIELD = "value"
 
@@ -50,6 +52,8 @@ class BlockId(enum.StrEnum):
     TEXT = "text"
     HEADLINE_ACTIONS = "headline_actions"
     CLOSE_CONFIRM = "close_confirm"
+    PAGE_TARGET = "page_target"
+    PAGE_MESSAGE = "page_message"
 
 
 class MetadataEvent(enum.StrEnum):

@@ -50,6 +50,7 @@ class Trigger:
     message_ts: str | None = None
     thread_ts: str | None = None
     response_url: str | None = None
+    trigger_id: str | None = None
 
     @property
     def recipient(self) -> Recipient:
@@ -76,6 +77,7 @@ class CommandRunner:
             thread_ts=trigger.thread_ts,
             key=trigger.key,
             response_url=trigger.response_url,
+            trigger_id=trigger.trigger_id,
         )
 
     async def run(self, invocation: Invocation, incident: Incident, trigger: Trigger) -> None:

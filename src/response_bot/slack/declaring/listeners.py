@@ -63,6 +63,7 @@ async def incident_slash_command(
             command["channel_id"],
             f"slash:{command['trigger_id']}",
             response_url=command.get("response_url"),
+            trigger_id=command.get("trigger_id"),
         )
         if isinstance(incident, Incident):
             await background.within(commands.run(invocation, incident, trigger), recipient)

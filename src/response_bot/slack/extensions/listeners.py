@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from response_bot.extensions.registry import Registry
 from response_bot.slack.commands.runner import addressed_to
@@ -20,6 +20,8 @@ HUMAN_MESSAGES = (None, "thread_broadcast", "file_share")
 def register(app: AsyncApp, events: Events, registry: Registry) -> None:
     for action_id in registry.actions:
         app.action(action_id)(run_plugin_action)
+    for callback_id in registry.views:
+        app.view_submission(callback_id)(run_plugin_view)
     events.on("message", on_message)
     for event_type in registry.events:
         events.on(event_type, run_plugin_event)
@@ -42,6 +44,13 @@ async def run_plugin_event(
     event: dict[str, Any], body: dict[str, Any], extensions: ExtensionRunner, background: Background
 ) -> None:
     background.spawn(extensions.event(event, event_id=body.get("event_id")), None)
+
+
+async def run_plugin_view(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], extensions: ExtensionRunner
+) -> None:
+    await extensions.view(body, view)  # before the ack: a refusal keeps the form open
+    await ack()
 
 
 @after_ack

@@ -96,8 +96,29 @@ class ExtensionRunner:
             action=action,
             key=key,
             response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
         )
         await self._at_least_once(key, incident, [(handler, ctx)])
+
+    async def view(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A plugin's modal submitted: its handler runs before the modal closes (an error it raises
+        keeps the form open, shown by the one error handler)."""
+        handler = self._toolkit.registry.views[view["callback_id"]]
+        incident = await self._incidents.get(IncidentRef.decode(view.get("private_metadata")).incident_id)
+        key = f"view:{view['id']}:{view['callback_id']}"
+        ctx = IncidentContext(
+            self._toolkit,
+            incident,
+            user_id=(body.get("user") or {}).get("id"),
+            channel_id=incident.channel_id,
+            view=view,
+            key=key,
+        )
+        # No delivery key here: a submission refused by the handler comes back with the same view
+        # id once corrected. What the handler queues through `ctx` is keyed by it, so a repeat of
+        # an accepted submission adds nothing.
+        await handler(ctx)
+        await ctx.settle()
 
     async def _at_most_once(self, key: str, runs: list[tuple[Any, IncidentContext]]) -> None:
         if not await self._deliveries.claim(key):

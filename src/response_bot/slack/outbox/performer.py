@@ -17,7 +17,7 @@ from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import channel as channel_blocks
 from response_bot.slack.blocks import commands as command_blocks
 from response_bot.slack.blocks import declaring as declaring_blocks
-from response_bot.slack.blocks.text import escape, mention
+from response_bot.slack.blocks.text import mention
 from response_bot.slack.channel.setup import AllNamesTaken, ChannelSetup
 from response_bot.slack.headline.posts import Headlines
 from response_bot.slack.outbox.failures import slack_call
@@ -149,8 +149,8 @@ class SlackPerformer:
     async def _note(self, effect: Effect, incident: Incident) -> Outcome:
         actor = effect.payload.get("actor")
         note = effect.payload.get("note")
-        if note == "text":  # from another system's call: in the channel, or else under the headline
-            text = escape(str(effect.payload.get("text") or ""))
+        if note == "text":  # from another system's call (mrkdwn, escaped by whoever wrote it)
+            text = str(effect.payload.get("text") or "")
             if incident.channel_id:
                 await self._post(effect, incident.channel_id, text)
             elif incident.headline_channel_id and incident.headline_ts:

@@ -111,7 +111,10 @@ def form_errors(error: BaseException, view: dict[str, Any]) -> dict[str, str]:
     if not inputs:
         return {}
     if isinstance(error, InvalidInput):
-        placed = {str(FIELD_BLOCKS.get(name, inputs[0])): text for name, text in error.errors.items()}
+        placed = {
+            str(FIELD_BLOCKS.get(name, name if name in inputs else inputs[0])): text
+            for name, text in error.errors.items()
+        }
         return {block: text for block, text in placed.items() if block in inputs} or {
             inputs[0]: "; ".join(placed.values())
         }
