@@ -31,6 +31,7 @@ from response_bot.extensions.outbound import Call, IncidentChanged, OutboundCall
 from response_bot.incidents.enums import Severity, Status, format_duration
 from response_bot.incidents.errors import InvalidInput
 from response_bot.incidents.models import Incident
+from response_bot.outcomes import AgainIn
 from response_bot.slack.blocks import text as blocks
 from response_bot.slack.blocks.text import escape
 from response_bot.slack.metadata import IncidentRef
@@ -48,6 +49,7 @@ def button(text: str, action_id: str, incident: Incident, *, style: str | None =
 
 
 __all__ = [
+    "AgainIn",
     "Call",
     "CommandError",
     "Incident",

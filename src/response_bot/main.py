@@ -303,7 +303,11 @@ async def pagerduty_rest_config(settings: Settings, vault: Vault) -> RestConfig 
             "PagerDuty user the bot pages as"
         )
     return RestConfig(
-        key, settings.pagerduty_from_email, settings.pagerduty_api_url, settings.pagerduty_default_schedule
+        key,
+        settings.pagerduty_from_email,
+        settings.pagerduty_api_url,
+        settings.pagerduty_default_schedule,
+        settings.pagerduty_poll_seconds,
     )
 
 

@@ -21,5 +21,14 @@ class Retry(Exception):
         self.sent_maybe = sent_maybe
 
 
+class AgainIn(Exception):
+    """Done for now, and to be done again `after` seconds from now (following another system's
+    state while an incident is open): not a failure, so it never uses up attempts."""
+
+    def __init__(self, after: float) -> None:
+        super().__init__(f"again in {after:g}s")
+        self.after = after
+
+
 class GiveUp(Exception):
     """Slack refused it for good (a missing scope, an archived channel): trying again won't help."""

@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     pagerduty_from_email: str = ""
     pagerduty_api_url: str = "https://api.pagerduty.com"
     pagerduty_default_schedule: str = ""
+    # How often a page's PagerDuty incident is looked at for acknowledgements, while the incident is open.
+    pagerduty_poll_seconds: float = Field(default=60.0, ge=1, le=3600)
     # A call per incident: a fixed link, a template ({id}, {slug}, {token}), or a Zoom meeting.
     conference_url: str = ""
     conference_url_template: str = ""

@@ -6,13 +6,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import select
+
+from response_bot.effects.models import Effect, EffectStatus
 from response_bot.timeline.models import EntryKind
 from tests.conftest import StartBot
 from tests.fakeslack import Channel, FakeSlack, Message
+from tests.fakevendors.pagerduty import FakePagerDuty
 from tests.fakevendors.pagerduty_rest import FakePagerDutyRest
 from tests.support.bot import RunningBot
 from tests.support.flows import command, declare, done
 from tests.support.people import People
+from tests.support.waiting import eventually
 
 
 def rest(fake: FakePagerDutyRest, **overrides: Any) -> dict[str, Any]:
@@ -133,3 +138,60 @@ async def test_page_says_what_is_wrong_before_paging_or_after_pagerduty_refuses(
         "\\\\", ""
     )
     assert "PAGERDUTY_FROM_EMAIL" in refused.text and pagerduty_rest.incidents == []
+
+
+def follows(fake: FakePagerDutyRest, path: str) -> int:
+    return len([p for m, p, _ in fake.requests if m == "GET" and p.startswith(path)])
+
+
+async def test_a_page_acknowledged_then_resolved_in_pagerduty_is_said_once_each_and_then_left_alone(
+    slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
+) -> None:
+    bot = await start_bot(**rest(pagerduty_rest, pagerduty_poll_seconds=1))
+    declared = await declare(slack, people, "Checkout is failing")
+    assert declared.channel is not None
+    await command(slack, people.alice, declared.channel, "page Payments API")
+    await slack.wait_for(lambda: follows(pagerduty_rest, "/incidents/PI1001") >= 1, timeout=10)
+    pagerduty_rest.acknowledge("PI1001", "PUDANA1")
+    ack = await slack.wait_for(lambda: said(slack, declared.channel, "acknowledged the page"), timeout=10)
+    assert ack.text == "✋ Dana Ops acknowledged the page in PagerDuty (#1001)."
+    seen = follows(pagerduty_rest, "/incidents/PI1001")
+    await slack.wait_for(lambda: follows(pagerduty_rest, "/incidents/PI1001") >= seen + 2, timeout=10)
+    assert len([m for m in slack.messages(declared.channel) if "acknowledged the page" in m.text]) == 1
+    pagerduty_rest.resolve("PI1001")
+    await slack.wait_for(lambda: said(slack, declared.channel, "was resolved in PagerDuty"), timeout=10)
+    assert (await recorded(bot))[1:] == [
+        "Dana Ops acknowledged the page in PagerDuty (#1001)",
+        "PagerDuty incident #1001 was resolved in PagerDuty",
+    ]
+    await eventually(lambda: followed_to_the_end(bot))  # resolved: no more looking
+
+
+async def followed_to_the_end(bot: RunningBot) -> bool:
+    async with bot.core.db.transaction() as session:
+        rows = (await session.scalars(select(Effect).where(Effect.kind == "pagerduty.follow"))).all()
+    return bool(rows) and all(row.status == EffectStatus.DONE for row in rows)
+
+
+async def test_an_automatic_page_is_followed_through_the_rest_api_until_the_incident_closes(
+    slack: FakeSlack, people: People, start_bot: StartBot, pagerduty: FakePagerDuty
+) -> None:
+    linked = await FakePagerDutyRest(events=pagerduty).start()
+    try:
+        bot = await start_bot(
+            **rest(linked, pagerduty_poll_seconds=1),
+            pagerduty_routing_key="R" * 32,
+            pagerduty_events_url=pagerduty.url,
+        )
+        declared = await declare(slack, people, "Checkout is failing", severity="1")
+        assert declared.channel is not None
+        await slack.wait_for(lambda: follows(linked, "/incidents?incident_key=response-1-") >= 1, timeout=10)
+        linked.acknowledge("PI1001", "PUERIN1")
+        ack = await slack.wait_for(lambda: said(slack, declared.channel, "acknowledged the page"), timeout=10)
+        assert ack.text == "✋ Erin Early acknowledged the page in PagerDuty (#1001)."
+        assert done(await command(slack, people.alice, declared.channel, "close"))
+        await slack.wait_for(lambda: said(slack, declared.channel, "Resolved the PagerDuty alert"))
+        await eventually(lambda: followed_to_the_end(bot), timeout=10)
+        assert said(slack, declared.channel, "was resolved in PagerDuty") is None  # the bot resolved it
+    finally:
+        await linked.stop()

@@ -22,6 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakevendors.pagerduty import FakePagerDuty
+
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 PER_MINUTE = 960
 
@@ -69,8 +71,10 @@ class PdIncident:
 
 
 class FakePagerDutyRest:
-    def __init__(self, api_key: str = "u+FAKEKEYFAKEKEY") -> None:
+    def __init__(self, api_key: str = "u+FAKEKEYFAKEKEY", events: FakePagerDuty | None = None) -> None:
         self.api_key = api_key
+        # The same account's Events API: each alert it opened is an incident here (on Payments API).
+        self.events = events
         self.users = [
             PdUser("PUDANA1", "Dana Ops", "dana@example.com"),
             PdUser("PUERIN1", "Erin Early", "erin@example.com"),
@@ -103,6 +107,7 @@ class FakePagerDutyRest:
         app.router.add_get("/schedules", self._schedules)
         app.router.add_get("/oncalls", self._oncalls)
         app.router.add_get("/incidents", self._list_incidents)
+        app.router.add_get("/incidents/{id}", self._get_incident)
         app.router.add_post("/incidents", self._create_incident)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -218,6 +223,39 @@ class FakePagerDutyRest:
 
     # --- incidents ------------------------------------------------------------------------------
 
+    def acknowledge(self, incident_id: str, user_id: str) -> None:
+        """Someone acknowledges the incident in PagerDuty's app."""
+        incident = self._by_id(incident_id)
+        incident.status = "acknowledged"
+        incident.acknowledged_by.append(user_id)
+
+    def resolve(self, incident_id: str) -> None:
+        self._by_id(incident_id).status = "resolved"
+
+    def _by_id(self, incident_id: str) -> PdIncident:
+        self._mirror_events()
+        return next(i for i in self.incidents if i.id == incident_id)
+
+    def _mirror_events(self) -> None:
+        for alert in self.events.alerts if self.events else []:
+            mirrored = next((i for i in self.incidents if i.body.get("alert") is alert), None)
+            if mirrored is None:
+                mirrored = PdIncident(
+                    f"PI{next(self._numbers)}", 0, alert.summary, "PSVPAY1", alert.dedup_key
+                )
+                mirrored.number = int(mirrored.id[2:])
+                mirrored.body["alert"] = alert
+                self.incidents.append(mirrored)
+            if alert.status == "resolved":
+                mirrored.status = "resolved"
+
+    async def _get_incident(self, request: web.Request) -> web.Response:
+        self._mirror_events()
+        found = next((i for i in self.incidents if i.id == request.match_info["id"]), None)
+        if found is None:
+            return _error(404, "Not Found", 2100)
+        return web.json_response({"incident": self._incident(found)})
+
     def _incident(self, incident: PdIncident) -> dict[str, Any]:
         return {
             "id": incident.id,
@@ -229,9 +267,14 @@ class FakePagerDutyRest:
             "incident_key": incident.incident_key,
             "html_url": f"https://example.pagerduty.test/incidents/{incident.id}",
             "service": {"id": incident.service, "type": "service_reference"},
+            "acknowledgements": [
+                {"at": "2026-12-03T10:05:00Z", "acknowledger": self._user(user, full=False)}
+                for user in incident.acknowledged_by
+            ],
         }
 
     async def _list_incidents(self, request: web.Request) -> web.Response:
+        self._mirror_events()
         key = request.query.get("incident_key")
         services = set(request.query.getall("service_ids[]", []))
         found = [

@@ -25,7 +25,7 @@ from response_bot.effects.models import Effect, EffectStatus
 from response_bot.effects.service import Effects
 from response_bot.incidents.announcements import SLACK_LANE, Queued
 from response_bot.incidents.models import Incident
-from response_bot.outcomes import GiveUp, Retry
+from response_bot.outcomes import AgainIn, GiveUp, Retry
 
 log = logging.getLogger(__name__)
 FINISHED = (EffectStatus.DONE, EffectStatus.FAILED)
@@ -232,6 +232,17 @@ class EffectRunner:
                     later.status = EffectStatus.PENDING
                 self._deferred.add((effect.incident_id, effect.lane))
                 return False
+            except AgainIn as later:
+                await self._effects.done(unrecorded)
+                self._mark(unrecorded, EffectStatus.DONE)
+                unrecorded = []
+                await self._again(effect, timedelta(seconds=later.after))
+                self._deferred.add((effect.incident_id, effect.lane))
+                rest = lane[index + 1 :]
+                await self._effects.hand_back(rest)
+                for waiting in rest:
+                    waiting.status = EffectStatus.PENDING
+                return False
             except GiveUp as refused:
                 await self._effects.fail(effect, f"not sent: {refused}")
                 effect.status, effect.last_error = EffectStatus.FAILED, f"not sent: {refused}"
@@ -321,6 +332,14 @@ class EffectRunner:
         self._wake_at(self._clock() + after)
         # This replica knows when its turn comes again: take the lane up then (the dispatcher of
         # any replica would too, at its next tick after that).
+        loop = asyncio.get_running_loop()
+        loop.call_later(after.total_seconds(), self._resume_later, effect.incident_id, effect.lane)
+
+    async def _again(self, effect: Effect, after: timedelta) -> None:
+        await self._effects.again(effect, after)
+        effect.status, effect.last_error = EffectStatus.PENDING, None
+        self._settle([effect])  # whoever waited for it: this round is done
+        self._wake_at(self._clock() + after)
         loop = asyncio.get_running_loop()
         loop.call_later(after.total_seconds(), self._resume_later, effect.incident_id, effect.lane)
 

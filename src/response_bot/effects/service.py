@@ -283,6 +283,20 @@ class Effects:
             )
         return False
 
+    async def again(self, effect: Effect, after: timedelta) -> None:
+        """Done for now; due again after `after`, with a fresh set of attempts."""
+        async with self._db.transaction() as session:
+            await repository.finish(
+                session,
+                [effect.id],
+                self.replica,
+                status=EffectStatus.PENDING,
+                due_at=self._clock() + after,
+                attempts=0,
+                last_error=None,
+                first_attempt_at=None,
+            )
+
     async def fail(
         self, effect: Effect, error: str, *, why: str = "cannot be done", retried: bool = False
     ) -> None:

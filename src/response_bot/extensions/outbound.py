@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from response_bot.db.errors import StorageError
@@ -56,10 +56,13 @@ class Call:
     payload: dict[str, Any] = field(default_factory=dict)
     what: str = ""
     key: str | None = None
+    # Its queue: by default the system's (`kind` up to the dot). A call that waits on purpose
+    # (following another system's state) takes a queue of its own so nothing waits behind it.
+    queue: str | None = None
 
     @property
     def lane(self) -> str:
-        return self.kind.partition(".")[0]
+        return (self.queue or self.kind.partition(".")[0])[:40]
 
     def spec(self) -> Spec:
         return Spec(self.kind, {**self.payload, WHAT: self.what}, dedupe_key=self.key, lane=self.lane)
@@ -119,9 +122,10 @@ class OutboundCall:
     # An earlier attempt may have reached the other system (a crash, a timeout after sending).
     maybe_sent: bool
     doc_url: str
-    _record: Callable[[str, dict[str, Any] | None], Awaitable[None]]
-    _say: Callable[[str], Awaitable[None]]
+    _record: Callable[[str, dict[str, Any] | None, str | None], Awaitable[None]]
+    _say: Callable[[str, str | None], Awaitable[None]]
     _incidents: IncidentService
+    _then: Callable[[Call], Awaitable[None]]
 
     async def with_channel(self, within: float = CHANNEL_WAIT) -> Incident:
         """The incident once its Slack channel exists, waiting up to `within` seconds for a channel
@@ -138,14 +142,23 @@ class OutboundCall:
         said in the channel. Once per incident: a link it already has is kept."""
         await self._incidents.set_call_url(self.incident.id, url)
 
-    async def record(self, text: str, data: dict[str, Any] | None = None) -> None:
-        """Put what the call did on the incident's timeline (once, however often the call is made)."""
-        await self._record(text, data)
+    async def record(self, text: str, data: dict[str, Any] | None = None, *, once: str | None = None) -> None:
+        """Put what the call did on the incident's timeline: once, however often the call is made
+        (or, with `once`, however many calls record under that key)."""
+        await self._record(text, data, once)
 
-    async def say(self, text: str) -> None:
-        """Tell the incident channel (once, however often the call is made): Slack mrkdwn, so escape
+    async def say(self, text: str, *, once: str | None = None) -> None:
+        """Tell the incident channel (once per call, or per `once` key): Slack mrkdwn, so escape
         anything you did not write with `escape`."""
-        await self._say(text)
+        await self._say(text, once)
+
+    async def then(self, call: Call) -> None:
+        """Queue a further call that this one leads to (following up what it made, say); once."""
+        await self._then(call)
+
+    async def current(self) -> Incident:
+        """The incident as it is now (the call may have waited a while)."""
+        return await self._incidents.get(self.incident.id)
 
 
 class Performers:
@@ -174,17 +187,21 @@ class Performers:
         if handler is None:
             raise GiveUp(f"nothing makes '{effect.kind}' calls now: is its integration still configured?")
 
-        async def record(text: str, data: dict[str, Any] | None) -> None:
+        async def record(text: str, data: dict[str, Any] | None, once: str | None) -> None:
+            key = f"once:{once}"[:96] if once else f"effect:{effect.id}"
+            system = effect.kind.partition(".")[0]
             await self._timeline.record(
-                incident.id,
-                text,
-                key=f"effect:{effect.id}",
-                data={"integration": effect.lane, **(data or {})},
+                incident.id, text, key=key, data={"integration": system, **(data or {})}
             )
 
-        async def say(text: str) -> None:
-            note = Spec(EffectKind.NOTE, {"note": "text", "text": text}, dedupe_key=f"said:{effect.id}")
+        async def say(text: str, once: str | None) -> None:
+            key = f"said:{once}" if once else f"said:{effect.id}"
+            note = Spec(EffectKind.NOTE, {"note": "text", "text": text}, dedupe_key=key[:255])
             await self._effects.queue_once(incident.id, note)
+
+        async def then(call: Call) -> None:
+            spec = replace(call.spec(), dedupe_key=f"then:{effect.id}:{call.kind}:{call.key or ''}"[:255])
+            await self._effects.queue_once(incident.id, spec)
 
         payload = {k: v for k, v in effect.payload.items() if k != WHAT}
         await handler(
@@ -198,6 +215,7 @@ class Performers:
                 record,
                 say,
                 self._incidents,
+                then,
             )
         )
         return Outcome()

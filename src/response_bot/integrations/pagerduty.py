@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.api import (
+    AgainIn,
     Call,
     CommandError,
     Incident,
@@ -47,6 +48,9 @@ LANE = "pagerduty"
 TRIGGER = "pagerduty.trigger"
 RESOLVE = "pagerduty.resolve"
 PAGE = "pagerduty.page"
+FOLLOW = "pagerduty.follow"
+# A page's PagerDuty incident is looked at every PAGERDUTY_POLL_SECONDS (a minute) while the
+# incident is open: one read a minute per page, far inside PagerDuty's 960 a minute.
 TITLE_MAX = 250
 VAULT_ROUTING_KEY = "pagerduty-routing-key"
 SUMMARY_MAX = 1024  # the Events API's limit on payload.summary
@@ -257,6 +261,49 @@ class PagerDuty:
             + (f" (incident #{number})" if number else "")
             + ": their on-call is being notified."
         )
+        if made.get("id"):
+            await self._follow(call, {"id": str(made["id"])}, str(made["id"]))
+
+    # --- what happens to a page in PagerDuty -----------------------------------------------------
+
+    async def _follow(self, call: OutboundCall, which: dict[str, str], name: str) -> None:
+        """Look at what PagerDuty does with this page, every minute while the incident is open (in a
+        queue of its own, so the waiting holds nothing else up)."""
+        if self.rest is not None:
+            await call.then(Call(FOLLOW, which, what="following the page in PagerDuty", queue=f"pd:{name}"))
+
+    @outbound_call(FOLLOW)
+    async def follow(self, call: OutboundCall) -> None:
+        """Acknowledged, or resolved, in PagerDuty: said in the channel and on the timeline, once."""
+        if self.rest is None:
+            return
+        incident = await call.current()
+        if not incident.is_open:
+            return  # closing resolves what the bot paged; nothing more to follow
+        found = await _pagerduty_incident(self.rest, call.payload)
+        every = self.rest.config.poll_seconds
+        if found is None:
+            raise AgainIn(every)  # PagerDuty makes the incident from an event in its own time
+        pd_id, number = str(found.get("id")), found.get("incident_number")
+        label = f"#{number}" if number else pd_id
+        who = [
+            str((ack.get("acknowledger") or {}).get("summary") or "someone")
+            for ack in found.get("acknowledgements") or []
+        ]
+        if found.get("status") in ("acknowledged", "resolved") and who:
+            text = f"{', '.join(dict.fromkeys(who))} acknowledged the page in PagerDuty ({label})"
+            await call.record(
+                escape(text), {"action": "acknowledged", "pagerduty_incident": pd_id}, once=f"pd-ack:{pd_id}"
+            )
+            await call.say(f"✋ {escape(text)}.", once=f"pd-ack:{pd_id}")
+        if found.get("status") == "resolved":
+            text = f"PagerDuty incident {label} was resolved in PagerDuty"
+            await call.record(
+                text, {"action": "resolved", "pagerduty_incident": pd_id}, once=f"pd-resolved:{pd_id}"
+            )
+            await call.say(f"☑️ {text}.", once=f"pd-resolved:{pd_id}")
+            return
+        raise AgainIn(every)
 
     def _rest(self, command: str) -> PagerDutyRest:
         if self.rest is None:
@@ -279,6 +326,7 @@ class PagerDuty:
             {"action": "trigger", "dedup_key": dedup_key(incident)},
         )
         await call.say(f"📟 Paged the on-call through PagerDuty: {why}.")
+        await self._follow(call, {"incident_key": dedup_key(incident)}, dedup_key(incident))
 
     @outbound_call(RESOLVE)
     async def resolve(self, call: OutboundCall) -> None:
@@ -367,6 +415,22 @@ async def _service_for(rest: PagerDutyRest, policy_id: str, name: str) -> str:
     if service is None:
         raise Refused(f"No PagerDuty service escalates to {name}, and a page must be made on a service.")
     return service
+
+
+async def _pagerduty_incident(rest: PagerDutyRest, which: Any) -> dict[str, Any] | None:
+    """The PagerDuty incident a page made: by its id, or by the events' dedup key (None: not yet)."""
+    if which.get("id"):
+        answer = await rest.read(f"/incidents/{which['id']}")
+    else:
+        answer = await rest.read("/incidents", [("incident_key", str(which.get("incident_key")))])
+    if answer.status == 404:
+        return None
+    if answer.status != 200 or not isinstance(answer.body, dict):
+        raise Refused(refusal("say what happened to the page", answer))
+    if "incident" in answer.body:
+        return dict(answer.body["incident"])
+    incidents = answer.body.get("incidents") or []
+    return dict(incidents[-1]) if incidents else None
 
 
 async def _open_incident(rest: PagerDutyRest, key: str, service_id: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ class RestConfig:
     from_email: str
     api_url: str = "https://api.pagerduty.com"
     default_schedule: str = ""
+    poll_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,16 @@ class PagerDutyRest:
             headers["From"] = self.config.from_email
         return headers
 
+    async def read(self, path: str, params: list[tuple[str, str]] | None = None) -> Answer:
+        """One read; `TryLater` for what is worth trying again, any other answer as it came."""
+        query = f"?{urlencode(params)}" if params else ""
+        url = f"{self.config.api_url}{path}{query}"
+        return await send(self._http, "PagerDuty", "GET", url, headers=self.headers())
+
     async def get(self, path: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
         """One read, for a person waiting: what goes wrong is a `CommandError` in plain words."""
-        query = f"?{urlencode(params)}" if params else ""
         try:
-            answer = await send(
-                self._http, "PagerDuty", "GET", f"{self.config.api_url}{path}{query}", headers=self.headers()
-            )
+            answer = await self.read(path, params)
         except TryLater as error:
             raise CommandError(f"{error.reason.removeprefix('not sent: ')}; try again in a moment.") from None
         if answer.status != 200 or not isinstance(answer.body, dict):
