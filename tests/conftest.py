@@ -13,6 +13,7 @@ from response_bot.db import migrate
 from tests.fakeslack import FakeSlack
 from tests.fakevendors.pagerduty import FakePagerDuty
 from tests.fakevendors.pagerduty_rest import FakePagerDutyRest
+from tests.fakevendors.statuspage import FakeStatuspage
 from tests.fakevendors.zoom import FakeZoom
 from tests.support.bot import RunningBot, bot_settings
 from tests.support.databases import PostgresTemplate, SqliteTemplate, off_loop
@@ -78,6 +79,13 @@ async def pagerduty() -> AsyncIterator[FakePagerDuty]:
 @pytest.fixture
 async def pagerduty_rest() -> AsyncIterator[FakePagerDutyRest]:
     fake = await FakePagerDutyRest().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def statuspage() -> AsyncIterator[FakeStatuspage]:
+    fake = await FakeStatuspage().start()
     yield fake
     await fake.stop()
 

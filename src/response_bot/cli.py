@@ -150,7 +150,8 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
     from response_bot.integrations import pagerduty, pagerduty_rest
     from response_bot.integrations.conference import Zoom
     from response_bot.integrations.pagerduty_rest import PagerDutyRest
-    from response_bot.main import pagerduty_config, pagerduty_rest_config, zoom_config
+    from response_bot.integrations.statuspage import Statuspage
+    from response_bot.main import pagerduty_config, pagerduty_rest_config, statuspage_config, zoom_config
     from response_bot.vault.service import Vault
 
     keys = settings.field_keys if with_vault else []
@@ -175,6 +176,17 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
         )
     else:
         lines.append("pagerduty: no REST API key, so no `oncall` or `page` (PAGERDUTY_API_KEY)")
+    status_page = await statuspage_config(settings, vault)
+    if status_page is not None:
+        async with aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds)
+        ) as http:
+            wrong = await Statuspage(status_page, http).check()
+        if wrong:
+            raise StartupError(wrong)
+        lines.append(f"statuspage: API key accepted for page {status_page.page_id}")
+    else:
+        lines.append("statuspage: not configured (STATUSPAGE_PAGE_ID and STATUSPAGE_API_KEY)")
     zoom = await zoom_config(settings, vault)
     if zoom is not None:
         async with aiohttp.ClientSession(

@@ -44,10 +44,11 @@ from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
-from response_bot.integrations import conference, pagerduty, pagerduty_rest
+from response_bot.integrations import conference, pagerduty, pagerduty_rest, statuspage
 from response_bot.integrations.conference import Zoom, ZoomConfig
 from response_bot.integrations.pagerduty import PagerDuty, PagerDutyConfig
 from response_bot.integrations.pagerduty_rest import PagerDutyRest, RestConfig
+from response_bot.integrations.statuspage import Statuspage, StatuspageConfig
 from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
 from response_bot.notifications.service import Notifications
 from response_bot.scheduling.dispatcher import Dispatcher, replica_name
@@ -230,7 +231,8 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
     pagerduty = await pagerduty_config(settings, vault)
     rest = await pagerduty_rest_config(settings, vault)
     zoom = await zoom_config(settings, vault)
-    if pagerduty is None and rest is None and zoom is None:
+    status_page = await statuspage_config(settings, vault)
+    if pagerduty is None and rest is None and zoom is None and status_page is None:
         return []
     http = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds),
@@ -243,7 +245,24 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
         configured.append(PagerDuty(events, http, PagerDutyRest(rest, http) if rest else None))
     if zoom is not None:
         configured.append(Zoom(zoom, http))
+    if status_page is not None:
+        configured.append(Statuspage(status_page, http))
     return configured
+
+
+async def statuspage_config(settings: Settings, vault: Vault) -> StatuspageConfig | None:
+    """Atlassian Statuspage: STATUSPAGE_PAGE_ID, and its API key from the environment or the vault."""
+    if not settings.statuspage_page_id:
+        return None
+    key = settings.statuspage_api_key.get_secret_value().strip() or await _stored(
+        vault, statuspage.VAULT_API_KEY
+    )
+    if not key:
+        raise StartupError(
+            f"STATUSPAGE_PAGE_ID is set but STATUSPAGE_API_KEY (or the '{statuspage.VAULT_API_KEY}' "
+            "secret) is not"
+        )
+    return StatuspageConfig(settings.statuspage_page_id, key, settings.statuspage_api_url)
 
 
 async def zoom_config(settings: Settings, vault: Vault) -> ZoomConfig | None:

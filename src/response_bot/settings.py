@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     pagerduty_default_schedule: str = ""
     # How often a page's PagerDuty incident is looked at for acknowledgements, while the incident is open.
     pagerduty_poll_seconds: float = Field(default=60.0, ge=1, le=3600)
+    statuspage_page_id: str = ""
+    statuspage_api_key: SecretStr = SecretStr("")
+    statuspage_api_url: str = "https://api.statuspage.io/v1"
     # A call per incident: a fixed link, a template ({id}, {slug}, {token}), or a Zoom meeting.
     conference_url: str = ""
     conference_url_template: str = ""
@@ -168,6 +171,23 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _statuspage(self) -> Settings:
+        if self.statuspage_api_key.get_secret_value().strip() and not self.statuspage_page_id:
+            raise ValueError(
+                "STATUSPAGE_API_KEY needs STATUSPAGE_PAGE_ID: the id of your page "
+                "(Statuspage → your avatar → API info)"
+            )
+        return self
+
+    @field_validator("statuspage_page_id")
+    @classmethod
+    def _page_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[A-Za-z0-9]{4,64}", value):
+            raise ValueError("must be a Statuspage page id: letters and digits, as shown under API info")
+        return value
+
+    @model_validator(mode="after")
     def _pagerduty_rest(self) -> Settings:
         if self.pagerduty_api_key.get_secret_value().strip() and not self.pagerduty_from_email:
             raise ValueError(
@@ -177,7 +197,12 @@ class Settings(BaseSettings):
         return self
 
     @field_validator(
-        "pagerduty_events_url", "pagerduty_api_url", "zoom_api_url", "zoom_oauth_url", "conference_url"
+        "pagerduty_events_url",
+        "pagerduty_api_url",
+        "zoom_api_url",
+        "zoom_oauth_url",
+        "conference_url",
+        "statuspage_api_url",
     )
     @classmethod
     def _vendor_url(cls, value: str, info: Any) -> str:

@@ -231,7 +231,7 @@ def _state(view: View, entered: dict[str, Any]) -> dict[str, dict[str, Any]]:
             option = element.get("initial_option") if given is ... else _option(element, given)
             state = {"type": kind, "selected_option": option}
             empty = option is None
-        elif kind == "checkboxes":
+        elif kind == "multi_static_select" or kind == "checkboxes":
             options = (
                 element.get("initial_options") or [] if given is ... else [_option(element, v) for v in given]
             )

@@ -65,7 +65,7 @@ async def test_a_command_retried_and_delivered_to_both_replicas_runs_once(
 async def test_a_pin_and_a_keyword_delivered_many_times_are_captured_and_answered_once(
     start_bot: StartBot, slack: FakeSlack, people: People
 ) -> None:
-    first, _ = await two_replicas(start_bot, slack, response_plugins="tests.plugins.example")
+    first, second = await two_replicas(start_bot, slack, response_plugins="tests.plugins.example")
     room = (await declare(slack, people, "Checkout errors")).channel
     assert room is not None
     said = await slack.say(people.alice, room, "Following the runbook now")
@@ -74,6 +74,11 @@ async def test_a_pin_and_a_keyword_delivered_many_times_are_captured_and_answere
     await storm(slack, delivery_of(slack, said, "message"))
     pin = next(d for d in slack.hub.deliveries if d.payload.get("event", {}).get("type") == "pin_added")
     await storm(slack, pin)
+    # The keyword's answer is posted after the ack: wait for it, then for anything else in flight.
+    await slack.wait_for(lambda: any("runbooks.example.com" in m.text for m in slack.messages(room)))
+    for bot in (first, second):
+        await bot.running.slack.background.drain(5)
+    await slack.settled()
     assert await count(first, TimelineEntry, TimelineEntry.kind == EntryKind.MESSAGE) == 1
     assert len([m for m in slack.messages(room) if "runbooks.example.com" in m.text]) == 1
 

@@ -79,6 +79,10 @@ def test_channel_names_lose_a_leading_hash() -> None:
             {"conference_url": "https://a.test/x", "conference_url_template": "https://a.test/{id}"},
             "set one kind of call link, not CONFERENCE_URL and CONFERENCE_URL_TEMPLATE",
         ),
+        ({"statuspage_api_key": "k"}, "STATUSPAGE_API_KEY needs STATUSPAGE_PAGE_ID"),
+        ({"statuspage_page_id": "my page"}, "STATUSPAGE_PAGE_ID must be a Statuspage page id"),
+        ({"pagerduty_api_key": "u+abc"}, "PAGERDUTY_API_KEY needs PAGERDUTY_FROM_EMAIL"),
+        ({"pagerduty_from_email": "dana"}, "PAGERDUTY_FROM_EMAIL must be the e-mail address"),
         (
             {"zoom_client_id": "abc", "zoom_client_secret": "def"},
             "ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET need ZOOM_ACCOUNT_ID",

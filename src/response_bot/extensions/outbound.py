@@ -78,6 +78,7 @@ class IncidentChanged:
     changed: frozenset[str]
     before: Mapping[str, Any]
     _calls_made: CallsMade
+    actor: str | None = None  # the Slack id of who made the change, if a person did
 
     async def calls_made(self, lane: str) -> list[str]:
         """The kinds of this incident's calls in `lane` so far, oldest first, leaving out those that
@@ -97,11 +98,12 @@ class Followers:
         changed: frozenset[str],
         before: Mapping[str, Any],
         calls_made: CallsMade,
+        actor: str | None = None,
     ) -> list[Spec]:
         specs: list[Spec] = []
         for handler in self._registry.changes:
             try:
-                calls = await handler(IncidentChanged(incident, changed, before, calls_made))
+                calls = await handler(IncidentChanged(incident, changed, before, calls_made, actor))
             except StorageError:
                 raise
             except Exception:  # a broken block must not stop the change itself
@@ -118,12 +120,14 @@ class OutboundCall:
     incident: Incident
     kind: str
     payload: Mapping[str, Any]
+    # Stable for this call however often it is made: a tag for the other system to find it by.
+    key: str
     attempt: int
     # An earlier attempt may have reached the other system (a crash, a timeout after sending).
     maybe_sent: bool
     doc_url: str
     _record: Callable[[str, dict[str, Any] | None, str | None], Awaitable[None]]
-    _say: Callable[[str, str | None], Awaitable[None]]
+    _say: Callable[[str, list[dict[str, Any]] | None, str | None], Awaitable[None]]
     _incidents: IncidentService
     _then: Callable[[Call], Awaitable[None]]
 
@@ -147,14 +151,20 @@ class OutboundCall:
         (or, with `once`, however many calls record under that key)."""
         await self._record(text, data, once)
 
-    async def say(self, text: str, *, once: str | None = None) -> None:
+    async def say(
+        self, text: str, *, blocks: list[dict[str, Any]] | None = None, once: str | None = None
+    ) -> None:
         """Tell the incident channel (once per call, or per `once` key): Slack mrkdwn, so escape
         anything you did not write with `escape`."""
-        await self._say(text, once)
+        await self._say(text, blocks, once)
 
     async def then(self, call: Call) -> None:
         """Queue a further call that this one leads to (following up what it made, say); once."""
         await self._then(call)
+
+    async def set_public_incident(self, public_id: str, url: str, status: str) -> None:
+        """The status-page incident posted for this incident: kept; the headline and doc link it."""
+        await self._incidents.set_public_incident(self.incident.id, public_id, url, status)
 
     async def current(self) -> Incident:
         """The incident as it is now (the call may have waited a while)."""
@@ -194,9 +204,10 @@ class Performers:
                 incident.id, text, key=key, data={"integration": system, **(data or {})}
             )
 
-        async def say(text: str, once: str | None) -> None:
+        async def say(text: str, blocks: list[dict[str, Any]] | None, once: str | None) -> None:
             key = f"said:{once}" if once else f"said:{effect.id}"
-            note = Spec(EffectKind.NOTE, {"note": "text", "text": text}, dedupe_key=key[:255])
+            payload = {"note": "text", "text": text, "blocks": blocks}
+            note = Spec(EffectKind.NOTE, payload, dedupe_key=key[:255])
             await self._effects.queue_once(incident.id, note)
 
         async def then(call: Call) -> None:
@@ -209,6 +220,7 @@ class Performers:
                 incident,
                 effect.kind,
                 payload,
+                f"response-call-{effect.id}",
                 effect.attempts,
                 effect.uncertain,
                 self._doc_url(incident.id),

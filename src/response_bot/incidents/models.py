@@ -53,6 +53,10 @@ class Incident(Base):
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     # The war room: a meeting link (fixed, from a template, or a meeting made for this incident).
     call_url: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    # The status-page incident made for it, if someone posted one: its id there, link and status.
+    public_incident_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    public_incident_url: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    public_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise")
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="raise")

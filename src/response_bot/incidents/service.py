@@ -110,6 +110,7 @@ class Followers(Protocol):
         changed: frozenset[str],
         before: Mapping[str, Any],
         calls_made: CallsMade,
+        actor: str | None = None,
     ) -> list[Spec]: ...
 
 
@@ -169,6 +170,7 @@ class IncidentService:
         incident: Incident,
         changed: frozenset[str],
         before: Mapping[str, Any],
+        actor: str | None = None,
     ) -> list[Spec]:
         if self.followers is None or self.effects is None:
             return []
@@ -177,7 +179,7 @@ class IncidentService:
         async def calls_made(lane: str) -> list[str]:
             return await effects.kinds_in_lane(session, incident.id, lane)
 
-        return await self.followers.calls(incident, changed, before, calls_made)
+        return await self.followers.calls(incident, changed, before, calls_made, actor)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -241,7 +243,9 @@ class IncidentService:
                 )
                 await self.lifecycle.opened(session, incident, now, fresh=True)
                 specs = announcements.declared(incident, with_channel=self.makes_channel(fields))
-                specs += await self._followers_calls(session, incident, frozenset({"declared"}), {})
+                specs += await self._followers_calls(
+                    session, incident, frozenset({"declared"}), {}, reporter.slack_id
+                )
                 effects = await self._queue(
                     session, incident.id, specs, origin_key=declare_key, fresh=True, snapshot=incident
                 )
@@ -270,6 +274,26 @@ class IncidentService:
             current = await repository.get(session, incident_id)
             effects = await self._queue(session, incident_id, announcements.call_ready(), snapshot=current)
             return Change(current, frozenset({"call_url"}), effects=effects)
+
+    async def set_public_incident(self, incident_id: int, public_id: str, url: str, status: str) -> Change:
+        """The status-page incident posted for it (made or updated): kept, and the headline shows it."""
+        async with self._db.transaction() as session:
+            incident = await repository.get(session, incident_id, for_update=True)
+            if (incident.public_incident_id, incident.public_incident_url, incident.public_status) == (
+                public_id,
+                url,
+                status,
+            ):
+                return Change(incident)
+            incident.public_incident_id, incident.public_incident_url = public_id, url
+            incident.public_status = status
+            incident.updated_at = self._clock()
+            await session.flush()
+            current = await repository.get(session, incident_id)
+            effects = await self._queue(
+                session, incident_id, [Spec(EffectKind.EDIT_HEADLINE)], snapshot=current
+            )
+            return Change(current, frozenset({"public_incident"}), effects=effects)
 
     async def _declared_with(self, declare_key: str | None) -> Incident | None:
         """The incident a submission made, if it was stored (CommitUncertain if we can't tell)."""
@@ -370,7 +394,9 @@ class IncidentService:
                 confirmation=shown.confirmation,
             )
             current = await repository.get(session, incident_id)
-            specs += await self._followers_calls(session, current, fields, before)
+            specs += await self._followers_calls(
+                session, current, fields, before, actor.slack_id if actor else None
+            )
             effects = await self._queue(session, incident_id, specs, origin_key=key, snapshot=current)
             return Change(current, fields, effects=effects)
 

@@ -15,6 +15,7 @@ class Callback(enum.StrEnum):
     CLOSE = "incident_close"
     CHANGE_TEXT = "incident_change_text"
     PAGERDUTY_PAGE = "pagerduty_page"
+    STATUS_PAGE = "status_page_post"
 
 
 class Shortcut(enum.StrEnum):
@@ -36,6 +37,9 @@ class Action(enum.StrEnum):
     # The PagerDuty integration's: invite someone on call into the incident channel.
     PAGERDUTY_INVITE = "pagerduty_invite"
     PAGERDUTY_PAGE_FORM = "pagerduty_page_form"
+    STATUS_PAGE_FORM = "status_page_form"
+    STATUS_PAGE_RESOLVE = "status_page_resolve"
+    STATUS_PAGE_LEAVE = "status_page_leave"
     # Inputs reuse their block id as action id; listed so nothing else claims them.
     FIELD = "value"
 
@@ -54,6 +58,12 @@ class BlockId(enum.StrEnum):
     CLOSE_CONFIRM = "close_confirm"
     PAGE_TARGET = "page_target"
     PAGE_MESSAGE = "page_message"
+    PUBLIC_NAME = "public_name"
+    PUBLIC_STATUS = "public_status"
+    PUBLIC_MESSAGE = "public_message"
+    PUBLIC_COMPONENTS = "public_components"
+    PUBLIC_COMPONENT_STATUS = "public_component_status"
+    PUBLIC_NOTIFY = "public_notify"
 
 
 class MetadataEvent(enum.StrEnum):

@@ -51,6 +51,11 @@ def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Messa
         context(
             f"📄 {link(doc_url, f'Incident {incident.id} doc')}"
             + (f" · 📞 {call_link(incident.call_url)}" if incident.call_url and incident.is_open else "")
+            + (
+                f" · 🌐 {link(incident.public_incident_url, 'Status page')}"
+                if incident.public_incident_url
+                else ""
+            )
         ),
     ]
     if incident.is_open and buttons:

@@ -151,10 +151,13 @@ class SlackPerformer:
         note = effect.payload.get("note")
         if note == "text":  # from another system's call (mrkdwn, escaped by whoever wrote it)
             text = str(effect.payload.get("text") or "")
+            blocks = effect.payload.get("blocks") or None
             if incident.channel_id:
-                await self._post(effect, incident.channel_id, text)
+                await self._post(effect, incident.channel_id, text, blocks=blocks)
             elif incident.headline_channel_id and incident.headline_ts:
-                await self._post(effect, incident.headline_channel_id, text, thread_ts=incident.headline_ts)
+                await self._post(
+                    effect, incident.headline_channel_id, text, blocks=blocks, thread_ts=incident.headline_ts
+                )
             return NOTHING
         if not incident.channel_id:
             return NOTHING
