@@ -60,6 +60,8 @@ async def test_a_fixed_link_is_on_the_headline_in_the_welcome_bookmarked_on_the_
     assert said(slack, declared.channel, f"The call for Incident 1: <{BRIDGE}|Join the call>")
     status, page, _ = await bot.get("/incidents/1")
     assert status == 200 and f'<a href="{BRIDGE}"' in page
+    _, report, _ = await bot.get("/incidents/1/report.md")
+    assert f"- **Call:** {BRIDGE}" in report
 
 
 async def test_a_template_makes_each_incident_its_own_unguessable_room(

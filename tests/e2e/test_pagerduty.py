@@ -52,6 +52,8 @@ async def test_declaring_a_critical_incident_pages_once_with_its_title_doc_and_c
     assert event["dedup_key"].startswith("response-1-")
     await slack.wait_for(lambda: said(slack, declared.channel, "Paged the on-call through PagerDuty"))
     assert await entries(bot, 1) == ["Paged PagerDuty automatically: it was declared critical"]
+    _, report, _ = await bot.get("/incidents/1/report.md")
+    assert "Paged PagerDuty automatically: it was declared critical" in report
 
 
 async def test_a_minor_incident_pages_no_one_until_it_is_raised_and_then_only_once(

@@ -78,6 +78,10 @@ async def test_posting_shows_every_public_word_first_then_links_it_everywhere(
     )
     _, page, _ = await bot.get("/incidents/1")
     assert 'href="https://stspg.example.test/inc0000001"' in page
+    assert "Status page (Investigating): Some card payments fail." in page
+    _, report, _ = await bot.get("/incidents/1/report.md")
+    assert "- **Status page:** https://stspg.example.test/inc0000001 (Investigating)" in report
+    assert "Status page (Investigating): Some card payments fail." in report
     assert await recorded(bot) == ["Status page (Investigating): Some card payments fail."]
 
 

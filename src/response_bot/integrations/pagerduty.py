@@ -480,6 +480,6 @@ def check(config: PagerDutyConfig) -> str:
         else "no automatic pages (PAGERDUTY_AUTO_PAGE_SEVERITY is empty)"
     )
     return (
-        f"routing key set ({config.routing_key[:4]}…); {auto}. The Events API has no read to test the key "
+        f"routing key set; {auto}. The Events API has no read to test the key "
         "with: a wrong key shows up as a refused page in the incident channel"
     )

@@ -43,6 +43,11 @@ def markdown(record: IncidentRecord, names: Mapping[str, str], doc_url: str) -> 
         lines.append(f"- **{role.capitalize()}:** {who(user.slack_id)}")
     if incident.channel_name:
         lines.append(f"- **Channel:** #{incident.channel_name}")
+    if incident.call_url:
+        lines.append(f"- **Call:** {incident.call_url}")
+    if incident.public_incident_url:
+        status = (incident.public_status or "posted").capitalize()
+        lines.append(f"- **Status page:** {incident.public_incident_url} ({status})")
     lines += [
         f"- **Incident doc:** {doc_url}",
         "",
