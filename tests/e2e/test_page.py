@@ -195,3 +195,42 @@ async def test_an_automatic_page_is_followed_through_the_rest_api_until_the_inci
         assert said(slack, declared.channel, "was resolved in PagerDuty") is None  # the bot resolved it
     finally:
         await linked.stop()
+
+
+async def test_paging_a_policy_when_pagerduty_already_has_the_incident_adds_it_as_responders(
+    slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
+) -> None:
+    await start_bot(**rest(pagerduty_rest))
+    declared = await declare(slack, people, "Checkout is failing")
+    assert declared.channel is not None
+    await command(slack, people.alice, declared.channel, "page Primary database")
+    await slack.wait_for(lambda: said(slack, declared.channel, "paged *Primary database*"))
+    await slack.slash(people.alice, "page", declared.channel)
+    view = await slack.wait_for_view(people.alice, "pagerduty_page")
+    await slack.wait_for(lambda: any(b.get("type") == "input" for b in view.blocks), what="the filled form")
+    submitted = {"page_target": "escalation_policy:PEPAY01", "page_message": "Payments team, please join"}
+    assert (await slack.submit(people.alice, view, submitted)).closed
+    note = await slack.wait_for(lambda: said(slack, declared.channel, "as responders"))
+    assert note.text == (
+        f"📟 <@{people.alice.id}> added *Payments* as responders to PagerDuty incident #1001: "
+        "their on-call is being notified."
+    )
+    [made] = pagerduty_rest.incidents
+    assert made.responders == [("PUDANA1", "PEPAY01", "Payments team, please join")]
+
+
+async def test_a_plan_without_responders_is_said_with_what_to_do_instead(
+    slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
+) -> None:
+    pagerduty_rest.coordinated_responding = False
+    await start_bot(**rest(pagerduty_rest))
+    declared = await declare(slack, people, "Checkout is failing")
+    assert declared.channel is not None
+    await command(slack, people.alice, declared.channel, "page Primary database")
+    await slack.wait_for(lambda: said(slack, declared.channel, "paged *Primary database*"))
+    await slack.slash(people.alice, "page", declared.channel)
+    view = await slack.wait_for_view(people.alice, "pagerduty_page")
+    await slack.wait_for(lambda: any(b.get("type") == "input" for b in view.blocks), what="the filled form")
+    await slack.submit(people.alice, view, {"page_target": "escalation_policy:PEPAY01"})
+    note = await slack.wait_for(lambda: said(slack, declared.channel, "won't add"))
+    assert "plan doesn't include adding responders. Page a service instead." in note.text

@@ -68,6 +68,7 @@ class PdIncident:
     body: dict[str, Any] = field(default_factory=dict)
     requested_by: str = ""
     acknowledged_by: list[str] = field(default_factory=list)
+    responders: list[tuple[str, str, str]] = field(default_factory=list)  # (requester, policy, message)
 
 
 class FakePagerDutyRest:
@@ -94,6 +95,8 @@ class FakePagerDutyRest:
             PdService("PSVDB01", "Primary database", "PEDIRC1"),
         ]
         self.incidents: list[PdIncident] = []
+        # The account's plan includes adding responders ("coordinated_responding"); without it, 402.
+        self.coordinated_responding = True
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # method, path+query, headers
         self._numbers = itertools.count(1001)
         self._sent: deque[float] = deque()
@@ -108,6 +111,8 @@ class FakePagerDutyRest:
         app.router.add_get("/oncalls", self._oncalls)
         app.router.add_get("/incidents", self._list_incidents)
         app.router.add_get("/incidents/{id}", self._get_incident)
+        app.router.add_post("/incidents/{id}/responder_requests", self._responder_request)
+        app.router.add_get("/users", self._users)
         app.router.add_post("/incidents", self._create_incident)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -273,18 +278,59 @@ class FakePagerDutyRest:
             ],
         }
 
+    async def _users(self, request: web.Request) -> web.Response:
+        query = request.query.get("query", "").lower()
+        found = [
+            self._user(u.id, full=True)
+            for u in self.users
+            if query in u.name.lower() or query in u.email.lower()
+        ]
+        return _page(request, "users", found)
+
+    async def _responder_request(self, request: web.Request) -> web.Response:
+        incident = next((i for i in self.incidents if i.id == request.match_info["id"]), None)
+        if incident is None:
+            return _error(404, "Not Found", 2100)
+        if not request.headers.get("From"):
+            return _error(400, "Invalid Input Provided", 2001, ["A valid `From` header is required"])
+        if not self.coordinated_responding:
+            return _error(402, "Account does not have the abilities to perform the action", 2014)
+        body = await request.json()  # not wrapped
+        requester, message = body.get("requester_id"), body.get("message")
+        targets = body.get("responder_request_targets")
+        if not any(u.id == requester for u in self.users):
+            return _error(
+                400, "Invalid Input Provided", 2001, ["requester_id must be a user of this account"]
+            )
+        if not isinstance(message, str) or not isinstance(targets, list) or not targets:
+            return _error(
+                400, "Invalid Input Provided", 2001, ["message and responder_request_targets are required"]
+            )
+        for target in targets:
+            inner = (target or {}).get("responder_request_target") or {}
+            if inner.get("type") != "escalation_policy_reference" or not any(
+                p.id == inner.get("id") for p in self.policies
+            ):
+                return _error(400, "Invalid Input Provided", 2001, ["unknown responder request target"])
+            incident.responders.append((requester, inner["id"], message))
+        return web.json_response({"responder_request": {"incident": {"id": incident.id}, "message": message}})
+
     async def _list_incidents(self, request: web.Request) -> web.Response:
         self._mirror_events()
         key = request.query.get("incident_key")
         services = set(request.query.getall("service_ids[]", []))
+        statuses = set(request.query.getall("statuses[]", []))
         found = [
             self._incident(i)
             for i in self.incidents
-            if (key is None or i.incident_key == key) and (not services or i.service in services)
+            if (key is None or i.incident_key == key)
+            and (not services or i.service in services)
+            and (not statuses or i.status in statuses)
         ]
         return _page(request, "incidents", found)
 
     async def _create_incident(self, request: web.Request) -> web.Response:
+        self._mirror_events()
         sender = request.headers.get("From", "")
         if not sender:
             return _error(400, "Invalid Input Provided", 2001, ["A valid `From` header is required"])

@@ -222,8 +222,24 @@ class PagerDuty:
         incident = await call.with_channel()
         kind, target_id, name = (str(call.payload[k]) for k in ("kind", "id", "name"))
         message, by = str(call.payload.get("message") or ""), str(call.payload.get("by") or "")
+        # One incident_key per incident: PagerDuty keeps one open incident per service with it, so a
+        # retried or repeated page to a service finds the first instead of making another.
+        key = dedup_key(incident)
+        if kind == "escalation_policy":
+            existing = await _open_incident(rest, key, None)
+            if existing:  # the incident is already paged in PagerDuty: bring this policy into it
+                await _add_responders(rest, existing, target_id, name, message)
+                number = existing.get("incident_number")
+                await call.record(
+                    f"{mention(by)} added {escape(name)} as responders in PagerDuty: {escape(message)}",
+                    {"action": "responders", "pagerduty_incident": existing.get("id")},
+                )
+                await call.say(
+                    f"📟 {mention(by)} added *{escape(name)}* as responders to PagerDuty incident "
+                    f"#{number}: their on-call is being notified."
+                )
+                return
         service_id = target_id if kind == "service" else await _service_for(rest, target_id, name)
-        key = f"{dedup_key(incident)}-{target_id}"[:255]
         body: dict[str, Any] = {
             "type": "incident",
             "title": _default_message(incident)[:TITLE_MAX],
@@ -433,13 +449,46 @@ async def _pagerduty_incident(rest: PagerDutyRest, which: Any) -> dict[str, Any]
     return dict(incidents[-1]) if incidents else None
 
 
-async def _open_incident(rest: PagerDutyRest, key: str, service_id: str) -> dict[str, Any]:
-    try:
-        found = await rest.get("/incidents", [("incident_key", key), ("service_ids[]", service_id)])
-    except CommandError as error:
-        raise Refused(error.message) from None
-    incidents = found.get("incidents") or []
+async def _open_incident(rest: PagerDutyRest, key: str, service_id: str | None) -> dict[str, Any]:
+    """The open PagerDuty incident with this key (on this service, or on any), or {}."""
+    params = [("incident_key", key), ("statuses[]", "triggered"), ("statuses[]", "acknowledged")]
+    if service_id:
+        params.append(("service_ids[]", service_id))
+    answer = await rest.read("/incidents", params)
+    if answer.status != 200 or not isinstance(answer.body, dict):
+        raise Refused(refusal("find the incident it paged", answer))
+    incidents = answer.body.get("incidents") or []
     return dict(incidents[0]) if incidents else {}
+
+
+async def _add_responders(
+    rest: PagerDutyRest, incident: dict[str, Any], policy_id: str, name: str, message: str
+) -> None:
+    """A responder request for an escalation policy on an open PagerDuty incident. PagerDuty has no
+    idempotency key for these: a retry after a lost answer may ask the policy twice."""
+    requester = await rest.requester_id()
+    body = {
+        "requester_id": requester,
+        "message": message[:1000] or "Please join",
+        "responder_request_targets": [
+            {"responder_request_target": {"id": policy_id, "type": "escalation_policy_reference"}}
+        ],
+    }
+    answer = await send(
+        rest.http,
+        "PagerDuty",
+        "POST",
+        f"{rest.config.api_url}/incidents/{incident['id']}/responder_requests",
+        json_body=body,
+        headers=rest.headers(writing=True),
+    )
+    if answer.status == 402:
+        raise Refused(
+            f"PagerDuty won't add {name} as responders: the account's plan doesn't include adding "
+            "responders. Page a service instead."
+        )
+    if answer.status not in (200, 201):
+        raise Refused(refusal(f"add {name} as responders", answer))
 
 
 async def _slack_user(client: AsyncWebClient, email: str) -> str | None:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from response_bot.api import CommandError, TryLater
+from response_bot.api import CommandError, Refused, TryLater
 from response_bot.integrations.http import Answer, send
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
@@ -48,7 +48,8 @@ class Target:
 class PagerDutyRest:
     def __init__(self, config: RestConfig, http: aiohttp.ClientSession) -> None:
         self.config = config
-        self._http = http
+        self.http = http
+        self._requester = ""
 
     def headers(self, *, writing: bool = False) -> dict[str, str]:
         headers = {"Authorization": f"Token token={self.config.api_key}", "Accept": ACCEPT}
@@ -60,7 +61,22 @@ class PagerDutyRest:
         """One read; `TryLater` for what is worth trying again, any other answer as it came."""
         query = f"?{urlencode(params)}" if params else ""
         url = f"{self.config.api_url}{path}{query}"
-        return await send(self._http, "PagerDuty", "GET", url, headers=self.headers())
+        return await send(self.http, "PagerDuty", "GET", url, headers=self.headers())
+
+    async def requester_id(self) -> str:
+        """The PagerDuty user id of PAGERDUTY_FROM_EMAIL (a responder request names its requester)."""
+        if not self._requester:
+            answer = await self.read("/users", [("query", self.config.from_email), ("limit", str(PAGE_SIZE))])
+            if answer.status != 200 or not isinstance(answer.body, dict):
+                raise Refused(refusal("look up PAGERDUTY_FROM_EMAIL", answer))
+            wanted = self.config.from_email.lower()
+            users = [u for u in answer.body.get("users", []) if str(u.get("email", "")).lower() == wanted]
+            if not users:
+                raise Refused(
+                    "PagerDuty has no user with PAGERDUTY_FROM_EMAIL's address; use a user of the account."
+                )
+            self._requester = str(users[0]["id"])
+        return self._requester
 
     async def get(self, path: str, params: list[tuple[str, str]] | None = None) -> dict[str, Any]:
         """One read, for a person waiting: what goes wrong is a `CommandError` in plain words."""
