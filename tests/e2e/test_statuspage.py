@@ -92,13 +92,13 @@ async def test_the_form_again_updates_the_same_public_incident(
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await slack.slash(people.alice, "statuspage", declared.channel)
-    await slack.submit(
-        people.alice, await filled_form(slack, people.alice), {"public_message": "Looking into it."}
-    )
+    first = {"public_name": "Payments degraded", "public_message": "Looking into it."}
+    await slack.submit(people.alice, await filled_form(slack, people.alice), first)
     await slack.wait_for(lambda: said(slack, declared.channel, "posted to the"))
     await slack.slash(people.alice, "statuspage", declared.channel)
     view = await filled_form(slack, people.alice)
     assert view.payload["title"]["text"] == "Update status page"
+    assert initial(view, "public_name") == "Payments degraded"  # as posted, not the incident's title
     update = {"public_status": "identified", "public_message": "Found it.", "public_notify": []}
     assert (await slack.submit(people.alice, view, update)).closed
     await slack.wait_for(

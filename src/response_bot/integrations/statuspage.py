@@ -10,7 +10,7 @@ that may have reached Statuspage looks for it among the unresolved incidents bef
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -118,7 +118,23 @@ class Statuspage:
         )
         ref = incident_ref(incident)
         view_id = await ctx.open_view(blocks.form(ref, prefill, None))
+        if updating and incident.public_incident_id:
+            prefill = await self._as_posted(incident.public_incident_id, prefill)
         await ctx.update_view(view_id, blocks.form(ref, prefill, await self.components()))
+
+    async def _as_posted(self, public_id: str, prefill: blocks.Prefill) -> blocks.Prefill:
+        """An update starts from the public incident as it stands: its public title and status."""
+        try:
+            answer = await self._send("GET", f"/incidents/{public_id}")
+        except TryLater:
+            return prefill
+        if answer.status != 200 or not isinstance(answer.body, dict):
+            return prefill
+        name = str(answer.body.get("name") or prefill.name)
+        status = str(answer.body.get("status") or prefill.status)
+        return replace(
+            prefill, name=name, status=status if status in blocks.PUBLIC_STATUSES else prefill.status
+        )
 
     @view_submission(Callback.STATUS_PAGE)
     async def submitted(self, ctx: IncidentContext) -> None:
