@@ -9,6 +9,7 @@
     │   │   ├── InvalidStatus
     │   │   ├── IncidentClosed
     │   │   ├── InvalidAssignee          a bot, a deactivated or unknown person as lead or role
+    │   │   ├── UnknownFollowUp          a follow-up's button, when the follow-up is gone
     │   │   └── UnknownRole
     │   ├── users.errors.UnknownUser     Slack doesn't know that person
     │   ├── extensions.context.CommandError      a plugin's own refusal, shown as it wrote it

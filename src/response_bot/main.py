@@ -21,7 +21,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 from aiohttp import web
@@ -391,6 +391,7 @@ async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
         vault=core.vault,
         effects=core.effects,
         runner=runner,
+        today=lambda: datetime.now(settings.hours.zone).date(),
     )
     services = ListenerServices(
         incidents=core.incidents,

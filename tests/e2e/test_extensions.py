@@ -10,6 +10,8 @@ import pytest
 
 from response_bot.errors import StartupError
 from response_bot.extensions import loader
+from response_bot.incidents.enums import Severity
+from response_bot.timeline.models import EntryKind
 from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
 from tests.support.flows import button_ids, command, declare, done
@@ -51,6 +53,28 @@ async def test_a_plugin_adds_a_command_keyword_button_action_and_event_handler(
     # the event handler hears renames of the incident channel
     await command(slack, people.alice, room, "rename payments-visa")
     await slack.wait_for_message(room, lambda m: m.text == "Noted the new name #inc-1-payments-visa")
+
+
+async def test_a_plugin_command_changes_the_incident_once_however_often_it_is_delivered(
+    start_bot: StartBot, slack: FakeSlack, people: People
+) -> None:
+    """A plugin passes `key=ctx.change_key` to a change, as the README says: it is made, shown and
+    ticked, and Slack's retry of the same message changes nothing more."""
+    bot = await start_bot(response_plugins="tests.plugins.example")
+    room = (await declare(slack, people, "Disk full")).channel
+    assert room is not None
+    message = await command(slack, people.alice, room, "escalate")
+    assert done(message)
+    assert (await bot.core.incidents.get(1)).severity is Severity.CRITICAL
+    delivery = next(
+        d
+        for d in slack.hub.deliveries
+        if d.payload.get("event", {}).get("ts") == message.ts and d.payload["event"]["type"] == "app_mention"
+    )
+    await slack.hub.redeliver(delivery)
+    await slack.settled()
+    entries = [e for e in await bot.core.timeline.entries(1) if e.kind is EntryKind.SEVERITY]
+    assert len(entries) == 1
 
 
 async def test_the_bots_own_messages_never_trigger_keyword_handlers(

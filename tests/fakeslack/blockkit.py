@@ -118,7 +118,8 @@ def _element(problems: Problems, pointer: str, element: Any, action_ids: set[str
 def _block(
     problems: Problems, pointer: str, block: Any, ids: tuple[set[str], set[str]], surface: str
 ) -> None:
-    block_ids, action_ids = ids
+    # Slack: block ids are unique in a message or view; action ids only within their block.
+    block_ids, action_ids = ids[0], set[str]()
     if not isinstance(block, dict) or block.get("type") not in KNOWN_BLOCKS:
         problems.add(pointer, "unknown block type")
         return

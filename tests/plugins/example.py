@@ -5,6 +5,7 @@ from __future__ import annotations
 from response_bot.api import (
     Incident,
     IncidentContext,
+    Severity,
     action_handler,
     button,
     event_handler,
@@ -18,6 +19,14 @@ from response_bot.api import (
 @incident_command(["ping", "marco"], helptext="Check the bot is listening")
 async def ping(ctx: IncidentContext) -> None:
     await ctx.say(f"pong ({ctx.args or 'no args'}) for Incident {ctx.incident.id}")
+
+
+@incident_command(["escalate"], helptext="Make the incident critical")
+async def escalate(ctx: IncidentContext) -> None:
+    change = await ctx.incidents.set_severity(
+        ctx.incident.id, Severity.CRITICAL, actor=ctx.actor, key=ctx.change_key, confirm=ctx.confirmation
+    )
+    await ctx.publish(change)
 
 
 @keyword_handler(["runbook", "run book"])

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
-from response_bot.api import CommandError, IncidentContext, incident_command
+from response_bot.api import CommandError, IncidentContext, action_handler, incident_command
 from response_bot.incidents.enums import Severity, Status
+from response_bot.incidents.followup_text import parse as parse_followup
 from response_bot.slack.blocks import channel as channel_blocks
 from response_bot.slack.blocks import commands as replies
-from response_bot.slack.blocks.text import readable
+from response_bot.slack.blocks import followups as followup_blocks
+from response_bot.slack.blocks.text import inert, readable
+from response_bot.slack.ids import Action
 from response_bot.users.models import UserRef
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -134,14 +137,54 @@ async def update(ctx: IncidentContext) -> None:
 
 
 @incident_command(
-    ["followup", "action"], helptext="Log a follow-up: followup <what needs doing>", _records_own_key=True
+    ["followup", "action"],
+    helptext="Log a follow-up: followup <what needs doing> [@owner] [due fri | 3d | 2026-12-12]",
+    _records_own_key=True,
 )
 async def followup(ctx: IncidentContext) -> None:
+    request = parse_followup(ctx.args, ctx.toolkit.today())
+    owner = await ctx.person(request.owner) if request.owner else None
     await ctx.publish(
         await ctx.incidents.add_followup(
-            ctx.incident.id, ctx.args, actor=ctx.actor, key=ctx.key, confirm=ctx.confirmation
+            ctx.incident.id,
+            request.text,
+            actor=ctx.actor,
+            owner=owner,
+            due=request.due,
+            key=ctx.key,
+            confirm=ctx.confirmation,
         )
     )
+
+
+@incident_command(["followups", "actions"], helptext="List the follow-ups: who owns what, what is done")
+async def followups(ctx: IncidentContext) -> None:
+    listed = await ctx.incidents.followups(ctx.incident.id)
+    message = followup_blocks.listing(ctx.incident.id, listed, ctx.toolkit.today())
+    await ctx.say(message.text, blocks=message.blocks)
+
+
+@action_handler(Action.FOLLOWUP_DONE)
+async def followup_done(ctx: IncidentContext) -> None:
+    await _mark_followup(ctx, done=True)
+
+
+@action_handler(Action.FOLLOWUP_REOPEN)
+async def followup_reopen(ctx: IncidentContext) -> None:
+    await _mark_followup(ctx, done=False)
+
+
+async def _mark_followup(ctx: IncidentContext, *, done: bool) -> None:
+    value = str((ctx.action or {}).get("value") or "")
+    if not value.isdigit():
+        raise CommandError("That button no longer names a follow-up.")
+    change = await ctx.incidents.set_followup_done(int(value), done, actor=ctx.actor, key=ctx.change_key)
+    await ctx.publish(change)
+    if change.any:
+        verb = "marked a follow-up done" if done else "reopened a follow-up"
+        listed = {f.id: f for f in await ctx.incidents.followups(ctx.incident.id)}
+        text = listed[int(value)].text if int(value) in listed else ""
+        await ctx.say(f"{'✅' if done else '↩️'} <@{ctx.actor.slack_id}> {verb}: {inert(text)}")
 
 
 @incident_command(["rename"], helptext="Rename the incident channel: rename <name>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -55,6 +56,8 @@ class Toolkit:
     vault: Vault
     effects: Effects
     runner: EffectRunner
+    # Today, in the business timezone (due dates are days there).
+    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
 
 
 @dataclass
@@ -96,6 +99,12 @@ class IncidentContext:
     effects: list[Queued] = field(default_factory=list)
     confirmed: bool = False
     _said: int = 0
+
+    @property
+    def change_key(self) -> str | None:
+        """The key to pass to a change made through `ctx.incidents` (`key=ctx.change_key`): the same
+        on a redelivery, so a repeat changes nothing. (`key` itself marks the delivery as run.)"""
+        return f"{self.key}:change" if self.key else None
 
     @property
     def client(self) -> AsyncWebClient:

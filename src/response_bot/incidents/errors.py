@@ -51,6 +51,11 @@ class InvalidAssignee(IncidentError):
         self.slack_id = slack_id
 
 
+class UnknownFollowUp(IncidentError):
+    def __init__(self, followup_id: int) -> None:
+        super().__init__(f"There is no follow-up {followup_id} any more.")
+
+
 class UnknownRole(IncidentError):
     def __init__(self, role: str, roles: tuple[str, ...]) -> None:
         super().__init__(f"'{_shown(role)}' isn't a role here. Roles: {', '.join(roles)}.")

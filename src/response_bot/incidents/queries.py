@@ -99,7 +99,7 @@ class IncidentQueries:
                 (
                     await session.execute(
                         select(FollowUp)
-                        .options(selectinload(FollowUp.created_by))
+                        .options(selectinload(FollowUp.created_by), selectinload(FollowUp.owner))
                         .where(FollowUp.incident_id == incident_id)
                         .order_by(FollowUp.created_at, FollowUp.id)
                     )

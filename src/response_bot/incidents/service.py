@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from response_bot.db import idempotency
 from response_bot.db.base import utcnow
@@ -24,7 +26,7 @@ from response_bot.followups.models import FollowUp
 from response_bot.incidents import announcements, history, repository
 from response_bot.incidents.announcements import Confirmation, EffectKind, EffectQueue, Queued, Spec
 from response_bot.incidents.enums import Severity, Status
-from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, UnknownRole
+from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, UnknownFollowUp, UnknownRole
 from response_bot.incidents.fields import IncidentFields, required_text, validated_text
 from response_bot.incidents.models import Incident, IncidentRole, Proposal
 from response_bot.timeline import repository as timeline
@@ -632,20 +634,67 @@ class IncidentService:
         followup: str,
         *,
         actor: UserRef,
+        owner: UserRef | None = None,
+        due: date | None = None,
         key: str | None = None,
         confirm: Confirmation | None = None,
     ) -> Change:
-        """Something to do after the incident, kept with it and on its timeline."""
+        """Something to do after the incident, kept with it and on its timeline; its owner is whoever
+        wrote it unless they named someone."""
         value = required_text("follow-up", followup, missing="A follow-up needs some text.")
 
         async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             author = await users.upsert(session, actor)
+            owned_by = await self._assignee(session, owner) if owner is not None else author
             session.add(
-                FollowUp(incident_id=incident.id, text=value, created_by_id=author.id, created_at=now)
+                FollowUp(
+                    incident_id=incident.id,
+                    text=value,
+                    created_by_id=author.id,
+                    created_at=now,
+                    owner_id=owned_by.id,
+                    due_on=due,
+                )
             )
-            return [Entry("followup", EntryKind.FOLLOWUP, f"Follow-up: {value}")]
+            shown = f"Follow-up: {value}"
+            if owner is not None and owner.slack_id != actor.slack_id:
+                shown += f" (owner <@{owner.slack_id}>)"
+            if due is not None:
+                shown += f" (due {due.isoformat()})"
+            return [Entry("followup", EntryKind.FOLLOWUP, shown)]
 
         return await self._change(incident_id, actor, key, apply, allow_closed=True, shown=Shown(confirm))
+
+    async def followups(self, incident_id: int) -> list[FollowUp]:
+        """The incident's follow-ups, oldest first, with their owners."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(FollowUp)
+                .options(selectinload(FollowUp.owner))
+                .where(FollowUp.incident_id == incident_id)
+                .order_by(FollowUp.created_at, FollowUp.id)
+            )
+            return list(rows.all())
+
+    async def set_followup_done(
+        self, followup_id: int, done: bool, *, actor: UserRef, key: str | None = None
+    ) -> Change:
+        """Mark a follow-up done (or not done again), on the timeline once per change."""
+        async with self._db.read() as session:
+            found = await session.get(FollowUp, followup_id)
+        if found is None:
+            raise UnknownFollowUp(followup_id)
+        text = found.text
+
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            followup = await session.get(FollowUp, followup_id, with_for_update=True)
+            if followup is None or followup.done == done:
+                return []
+            followup.done, followup.done_at = done, now if done else None
+            verb = "done" if done else "reopened"
+            return [Entry("followup", EntryKind.FOLLOWUP, f"Follow-up {verb}: {text}")]
+
+        return await self._change(found.incident_id, actor, key, apply, allow_closed=True)
 
     async def request_channel(self, incident_id: int, *, key: str | None = None) -> Change | None:
         """The headline's button: queue the channel's making (once); None if it has one or it is coming."""

@@ -35,6 +35,8 @@ class Action(enum.StrEnum):
     ACCEPT_PROPOSAL = "text_proposal_accept"
     DECLINE_PROPOSAL = "text_proposal_decline"
     # The PagerDuty integration's: invite someone on call into the incident channel.
+    FOLLOWUP_DONE = "followup_done"
+    FOLLOWUP_REOPEN = "followup_reopen"
     PAGERDUTY_INVITE = "pagerduty_invite"
     PAGERDUTY_PAGE_FORM = "pagerduty_page_form"
     STATUS_PAGE_FORM = "status_page_form"

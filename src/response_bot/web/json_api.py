@@ -77,7 +77,10 @@ def followup_json(followup: FollowUp) -> dict[str, Any]:
         "text": followup.text,
         "created_by": _user(followup.created_by),
         "created_at": _time(followup.created_at),
+        "owner": _user(followup.owner) if followup.owner else None,
+        "due_on": followup.due_on.isoformat() if followup.due_on else None,
         "done": followup.done,
+        "done_at": _time(followup.done_at) if followup.done_at else None,
     }
 
 

@@ -42,6 +42,8 @@ def _people_in(record: IncidentRecord) -> Iterable[str]:
         yield from mentioned_users(entry.text)
     for followup in record.followups:
         yield followup.created_by.slack_id
+        if followup.owner is not None:
+            yield followup.owner.slack_id
         yield from mentioned_users(followup.text)
 
 

@@ -68,7 +68,9 @@ def markdown(record: IncidentRecord, names: Mapping[str, str], doc_url: str) -> 
     lines += ["", "## Follow-ups", ""]
     for followup in record.followups:
         mark = "x" if followup.done else " "
-        lines.append(f"- [{mark}] {text(followup.text)} ({who(followup.created_by.slack_id)})")
+        owner = followup.owner or followup.created_by
+        due = f", due {followup.due_on.isoformat()}" if followup.due_on else ""
+        lines.append(f"- [{mark}] {text(followup.text)} (owner {who(owner.slack_id)}{due})")
     if not record.followups:
         lines.append("_None logged._")
     return "\n".join(lines) + "\n"
