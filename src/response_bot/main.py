@@ -361,7 +361,12 @@ async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
     reporter = ErrorReporter(replies)
     background = Background(reporter)
     headlines = Headlines(
-        outbox, workspace, headline_channel, doc_url, extra_buttons=core.registry.headline_buttons
+        outbox,
+        workspace,
+        headline_channel,
+        doc_url,
+        extra_buttons=core.registry.headline_buttons,
+        tally=core.incidents.followup_tally,
     )
     setup = ChannelSetup(outbox, core.channels, workspace, doc_url, invitees=settings.invitees)
     runner = EffectRunner(

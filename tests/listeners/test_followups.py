@@ -11,7 +11,7 @@ from sqlalchemy import select
 from response_bot.followups.models import FollowUp
 from response_bot.timeline.models import EntryKind, TimelineEntry
 from tests.fakeslack import Channel, FakeSlack, Message
-from tests.support.flows import Declared, command, declare, done
+from tests.support.flows import Declared, command, declare, done, field_text
 from tests.support.listening import ListeningBot
 from tests.support.people import People
 
@@ -117,3 +117,17 @@ async def test_an_unreadable_due_date_or_a_bot_as_owner_is_explained_and_nothing
     await command(slack, people.alice, room(declared), f"followup Add a canary <@{robot.id}>")
     await slack.wait_for_ephemeral(people.alice, lambda e: "is a bot" in e.text)
     assert await stored(bot) == []
+
+
+async def test_a_closed_incidents_headline_counts_the_follow_ups_done(
+    bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
+) -> None:
+    await command(slack, people.alice, room(declared), "followup Add a canary")
+    await command(slack, people.alice, room(declared), "followup Write the runbook")
+    assert "Follow-ups" not in field_text(declared.headline)  # open: the headline is about now
+    assert done(await command(slack, people.alice, room(declared), "close"))
+    await slack.wait_for(lambda: "*Follow-ups*\n0 of 2 done" in field_text(declared.headline))
+    await command(slack, people.alice, room(declared), "followups")
+    shown = await slack.wait_for(lambda: listing(slack, room(declared)))
+    await slack.click(people.alice, shown, "followup_done")
+    await slack.wait_for(lambda: "*Follow-ups*\n1 of 2 done" in field_text(declared.headline))

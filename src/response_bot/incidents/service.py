@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -675,6 +675,18 @@ class IncidentService:
                 .order_by(FollowUp.created_at, FollowUp.id)
             )
             return list(rows.all())
+
+    async def followup_tally(self, incident_id: int) -> tuple[int, int]:
+        """(done, total) of the incident's follow-ups."""
+        async with self._db.read() as session:
+            row = (
+                await session.execute(
+                    select(func.count(), func.coalesce(func.sum(case((FollowUp.done, 1), else_=0)), 0)).where(
+                        FollowUp.incident_id == incident_id
+                    )
+                )
+            ).one()
+        return int(row[1]), int(row[0])
 
     async def set_followup_done(
         self, followup_id: int, done: bool, *, actor: UserRef, key: str | None = None

@@ -25,7 +25,9 @@ from response_bot.slack.blocks.text import (
 from response_bot.slack.ids import Action, BlockId, Callback, MetadataEvent
 
 
-def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Message:
+def headline(
+    incident: Incident, *, doc_url: str, buttons: list[Block], followups: tuple[int, int] | None = None
+) -> Message:
     title = f"{'🔒 ' if incident.private else ''}Incident {incident.id}: {incident.title}"
     fields = [
         f"*Status*\n{incident.status.emoji} {incident.status.label}",
@@ -45,6 +47,8 @@ def headline(incident: Incident, *, doc_url: str, buttons: list[Block]) -> Messa
         fields.append(
             f"*Duration*\n{format_duration(incident.duration())} (resolved {date(incident.resolved_at)})"
         )
+    if followups is not None and followups[1]:
+        fields.append(f"*Follow-ups*\n{followups[0]} of {followups[1]} done")
     blocks: list[Block] = [
         {"type": "header", "text": plain(title, 150)},
         {"type": "section", "fields": [mrkdwn(f, 2000) for f in fields]},

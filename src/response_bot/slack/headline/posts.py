@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -28,8 +28,11 @@ class Headlines:
         channel_id: str,
         doc_url: Callable[[int], str],
         extra_buttons: Sequence[HeadlineButton] = (),
+        tally: Callable[[int], Awaitable[tuple[int, int]]] | None = None,
     ) -> None:
         self._client = client
+        # (done, total) follow-ups: a closed incident's headline says how many are done.
+        self._tally = tally
         self._workspace = workspace
         self.channel_id = channel_id
         self._doc_url = doc_url
@@ -54,14 +57,19 @@ class Headlines:
             return self.channel_id
         return incident.channel_id or incident.reporter.slack_id
 
-    def render(self, incident: Incident) -> Message:
-        return blocks.headline(incident, doc_url=self._doc_url(incident.id), buttons=self.buttons(incident))
+    def render(self, incident: Incident, followups: tuple[int, int] | None = None) -> Message:
+        return blocks.headline(
+            incident, doc_url=self._doc_url(incident.id), buttons=self.buttons(incident), followups=followups
+        )
+
+    async def _followups(self, incident: Incident) -> tuple[int, int] | None:
+        return await self._tally(incident.id) if self._tally is not None and not incident.is_open else None
 
     def permalink(self, channel_id: str, ts: str) -> str:
         return self._workspace.permalink(channel_id, ts)
 
     async def post(self, incident: Incident) -> tuple[str, str]:
-        message = self.render(incident)
+        message = self.render(incident, await self._followups(incident))
         response = await self._client.chat_postMessage(
             channel=self.target(incident),
             text=message.text,
@@ -91,7 +99,7 @@ class Headlines:
         """Show the incident as it is now; nothing to do before the headline is posted."""
         if not (incident.headline_ts and incident.headline_channel_id):
             return
-        message = self.render(incident)
+        message = self.render(incident, await self._followups(incident))
         await self._client.chat_update(
             channel=incident.headline_channel_id,
             ts=incident.headline_ts,
