@@ -147,11 +147,16 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
     import aiohttp
 
     from response_bot.crypto import FieldCipher
+    from response_bot.integration_setup import (
+        pagerduty_config,
+        pagerduty_rest_config,
+        statuspage_config,
+        zoom_config,
+    )
     from response_bot.integrations import pagerduty, pagerduty_rest
     from response_bot.integrations.conference import Zoom
     from response_bot.integrations.pagerduty_rest import PagerDutyRest
     from response_bot.integrations.statuspage import Statuspage
-    from response_bot.main import pagerduty_config, pagerduty_rest_config, statuspage_config, zoom_config
     from response_bot.vault.service import Vault
 
     keys = settings.field_keys if with_vault else []

@@ -13,14 +13,10 @@ from tests.conftest import StartBot
 from tests.fakeslack import Channel, FakeSlack, Message
 from tests.fakevendors.zoom import FakeZoom
 from tests.support.bot import RunningBot
-from tests.support.flows import command, declare, is_headline
+from tests.support.flows import command, declare, is_headline, said
 from tests.support.people import People
 
 BRIDGE = "https://meet.example.test/standing-bridge"
-
-
-def said(slack: FakeSlack, channel: Channel, text: str) -> Message | None:
-    return next((m for m in slack.messages(channel) if text in m.text), None)
 
 
 def welcome(slack: FakeSlack, channel: Channel) -> Message:

@@ -3,33 +3,18 @@ button that brings them into the incident channel."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.conftest import StartBot
-from tests.fakeslack import Channel, FakeSlack, Message
+from tests.fakeslack import FakeSlack
 from tests.fakevendors.pagerduty_rest import ACCEPT, FakePagerDutyRest
-from tests.support.flows import command, declare
+from tests.support.flows import command, declare, said
 from tests.support.people import People
-
-
-def rest(fake: FakePagerDutyRest, **overrides: Any) -> dict[str, Any]:
-    return {
-        "pagerduty_api_key": fake.api_key,
-        "pagerduty_from_email": "dana@example.com",
-        "pagerduty_api_url": fake.url,
-        **overrides,
-    }
-
-
-def said(slack: FakeSlack, channel: Channel, text: str) -> Message | None:
-    return next((m for m in slack.messages(channel) if text in m.text), None)
 
 
 async def test_oncall_names_who_is_on_call_with_their_slack_mention_and_an_invite_button(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
     dana = slack.add_user("dana", real_name="Dana Ops")
-    await start_bot(**rest(pagerduty_rest))
+    await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "oncall payments primary")
@@ -52,7 +37,7 @@ async def test_oncall_for_a_policy_names_people_it_targets_directly_and_those_sl
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
     pagerduty_rest.policies[1].targets.append("PSSECN1")  # Fred, whose e-mail Slack doesn't know
-    await start_bot(**rest(pagerduty_rest))
+    await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Database is slow")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "oncall Database direct")
@@ -65,7 +50,7 @@ async def test_oncall_for_a_policy_names_people_it_targets_directly_and_those_sl
 async def test_oncall_without_a_name_uses_the_default_schedule_and_says_what_is_wrong_otherwise(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    await start_bot(**rest(pagerduty_rest, pagerduty_default_schedule="Search Secondary"))
+    await start_bot(**pagerduty_rest.settings(pagerduty_default_schedule="Search Secondary"))
     declared = await declare(slack, people, "Search is slow")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "oncall")
@@ -82,7 +67,7 @@ async def test_oncall_without_a_name_uses_the_default_schedule_and_says_what_is_
 async def test_oncall_with_a_key_pagerduty_refuses_or_without_one_says_what_to_set(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    await start_bot(**rest(pagerduty_rest, pagerduty_api_key="u+revoked"))
+    await start_bot(**pagerduty_rest.settings(pagerduty_api_key="u+revoked"))
     declared = await declare(slack, people, "Search is slow")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "oncall Payments Primary")

@@ -4,33 +4,25 @@ through a form, once per request, with who paged whom on the timeline."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlalchemy import select
 
 from response_bot.effects.models import Effect, EffectStatus
 from response_bot.timeline.models import EntryKind
 from tests.conftest import StartBot
-from tests.fakeslack import Channel, FakeSlack, Message
+from tests.fakeslack import FakeSlack, User, View
 from tests.fakevendors.pagerduty import FakePagerDuty
 from tests.fakevendors.pagerduty_rest import FakePagerDutyRest
 from tests.support.bot import RunningBot
-from tests.support.flows import command, declare, done
+from tests.support.flows import command, declare, done, said
 from tests.support.people import People
 from tests.support.waiting import eventually
 
 
-def rest(fake: FakePagerDutyRest, **overrides: Any) -> dict[str, Any]:
-    return {
-        "pagerduty_api_key": fake.api_key,
-        "pagerduty_from_email": "dana@example.com",
-        "pagerduty_api_url": fake.url,
-        **overrides,
-    }
-
-
-def said(slack: FakeSlack, channel: Channel, text: str) -> Message | None:
-    return next((m for m in slack.messages(channel) if text in m.text), None)
+async def filled_form(slack: FakeSlack, user: User) -> View:
+    view = await slack.wait_for_view(user, "pagerduty_page")
+    await slack.wait_for(lambda: any(b.get("type") == "input" for b in view.blocks), what="the filled form")
+    return view
 
 
 async def recorded(bot: RunningBot) -> list[str]:
@@ -44,7 +36,7 @@ def writes(fake: FakePagerDutyRest) -> list[dict[str, str]]:
 async def test_page_by_name_makes_one_pagerduty_incident_on_that_service_and_says_who_paged(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    bot = await start_bot(**rest(pagerduty_rest))
+    bot = await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     message = await command(slack, people.alice, declared.channel, "page payments api")
@@ -67,12 +59,11 @@ async def test_page_by_name_makes_one_pagerduty_incident_on_that_service_and_say
 async def test_the_slash_command_opens_a_form_filled_from_pagerduty_and_pages_a_policy(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    await start_bot(**rest(pagerduty_rest))
+    await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await slack.slash(people.alice, "page", declared.channel)
-    view = await slack.wait_for_view(people.alice, "pagerduty_page")
-    await slack.wait_for(lambda: any(b.get("type") == "input" for b in view.blocks), what="the filled form")
+    view = await filled_form(slack, people.alice)
     groups = next(b for b in view.blocks if b.get("block_id") == "page_target")["element"]["option_groups"]
     assert [[o["text"]["text"] for o in g["options"]] for g in groups] == [
         ["Payments API", "Primary database"],
@@ -94,14 +85,13 @@ async def test_the_slash_command_opens_a_form_filled_from_pagerduty_and_pages_a_
 async def test_a_mention_offers_a_button_that_opens_the_form(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    await start_bot(**rest(pagerduty_rest))
+    await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "page")
     offer = await slack.wait_for_ephemeral(people.alice, lambda e: "Who should be paged" in e.text)
     await slack.click_ephemeral(people.alice, offer, "pagerduty_page_form")
-    view = await slack.wait_for_view(people.alice, "pagerduty_page")
-    await slack.wait_for(lambda: any(b.get("type") == "input" for b in view.blocks), what="the filled form")
+    view = await filled_form(slack, people.alice)
     assert (await slack.submit(people.alice, view, {"page_target": "service:PSVDB01"})).closed
     await slack.wait_for(lambda: said(slack, declared.channel, "paged *Primary database* through PagerDuty"))
     [made] = pagerduty_rest.incidents
@@ -111,7 +101,7 @@ async def test_a_mention_offers_a_button_that_opens_the_form(
 async def test_paging_the_same_service_twice_leaves_one_pagerduty_incident(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    await start_bot(**rest(pagerduty_rest))
+    await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     for who in (people.alice, people.alice):
@@ -126,7 +116,7 @@ async def test_paging_the_same_service_twice_leaves_one_pagerduty_incident(
 async def test_page_says_what_is_wrong_before_paging_or_after_pagerduty_refuses(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    await start_bot(**rest(pagerduty_rest, pagerduty_from_email="nobody@example.com"))
+    await start_bot(**pagerduty_rest.settings(pagerduty_from_email="nobody@example.com"))
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "page Billing")
@@ -147,7 +137,7 @@ def follows(fake: FakePagerDutyRest, path: str) -> int:
 async def test_a_page_acknowledged_then_resolved_in_pagerduty_is_said_once_each_and_then_left_alone(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    bot = await start_bot(**rest(pagerduty_rest, pagerduty_poll_seconds=1))
+    bot = await start_bot(**pagerduty_rest.settings(pagerduty_poll_seconds=1))
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "page Payments API")
@@ -179,7 +169,7 @@ async def test_an_automatic_page_is_followed_through_the_rest_api_until_the_inci
     linked = await FakePagerDutyRest(events=pagerduty).start()
     try:
         bot = await start_bot(
-            **rest(linked, pagerduty_poll_seconds=1),
+            **linked.settings(pagerduty_poll_seconds=1),
             pagerduty_routing_key="R" * 32,
             pagerduty_events_url=pagerduty.url,
         )
@@ -200,14 +190,13 @@ async def test_an_automatic_page_is_followed_through_the_rest_api_until_the_inci
 async def test_paging_a_policy_when_pagerduty_already_has_the_incident_adds_it_as_responders(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
-    await start_bot(**rest(pagerduty_rest))
+    await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "page Primary database")
     await slack.wait_for(lambda: said(slack, declared.channel, "paged *Primary database*"))
     await slack.slash(people.alice, "page", declared.channel)
-    view = await slack.wait_for_view(people.alice, "pagerduty_page")
-    await slack.wait_for(lambda: any(b.get("type") == "input" for b in view.blocks), what="the filled form")
+    view = await filled_form(slack, people.alice)
     submitted = {"page_target": "escalation_policy:PEPAY01", "page_message": "Payments team, please join"}
     assert (await slack.submit(people.alice, view, submitted)).closed
     note = await slack.wait_for(lambda: said(slack, declared.channel, "as responders"))
@@ -223,14 +212,13 @@ async def test_a_plan_without_responders_is_said_with_what_to_do_instead(
     slack: FakeSlack, people: People, start_bot: StartBot, pagerduty_rest: FakePagerDutyRest
 ) -> None:
     pagerduty_rest.coordinated_responding = False
-    await start_bot(**rest(pagerduty_rest))
+    await start_bot(**pagerduty_rest.settings())
     declared = await declare(slack, people, "Checkout is failing")
     assert declared.channel is not None
     await command(slack, people.alice, declared.channel, "page Primary database")
     await slack.wait_for(lambda: said(slack, declared.channel, "paged *Primary database*"))
     await slack.slash(people.alice, "page", declared.channel)
-    view = await slack.wait_for_view(people.alice, "pagerduty_page")
-    await slack.wait_for(lambda: any(b.get("type") == "input" for b in view.blocks), what="the filled form")
+    view = await filled_form(slack, people.alice)
     await slack.submit(people.alice, view, {"page_target": "escalation_policy:PEPAY01"})
     note = await slack.wait_for(lambda: said(slack, declared.channel, "won't add"))
     assert "plan doesn't include adding responders. Page a service instead." in note.text

@@ -12,10 +12,10 @@ from response_bot.integrations.pagerduty import VAULT_ROUTING_KEY
 from response_bot.timeline.models import EntryKind
 from response_bot.vault.service import Vault
 from tests.conftest import StartBot
-from tests.fakeslack import Channel, FakeSlack, Message
+from tests.fakeslack import FakeSlack
 from tests.fakevendors.pagerduty import FakePagerDuty
 from tests.support.bot import RunningBot
-from tests.support.flows import command, declare, done
+from tests.support.flows import command, declare, done, said
 from tests.support.people import People
 
 KEY = "R" * 32
@@ -23,10 +23,6 @@ KEY = "R" * 32
 
 def paging(pagerduty: FakePagerDuty, **overrides: Any) -> dict[str, Any]:
     return {"pagerduty_routing_key": KEY, "pagerduty_events_url": pagerduty.url, **overrides}
-
-
-def said(slack: FakeSlack, channel: Channel, text: str) -> Message | None:
-    return next((m for m in slack.messages(channel) if text in m.text), None)
 
 
 async def entries(bot: RunningBot, incident_id: int) -> list[str]:

@@ -7,10 +7,10 @@ from typing import Any
 
 from response_bot.timeline.models import EntryKind
 from tests.conftest import StartBot
-from tests.fakeslack import Channel, FakeSlack, Message, User, View
+from tests.fakeslack import FakeSlack, User, View
 from tests.fakevendors.statuspage import FakeStatuspage
 from tests.support.bot import RunningBot
-from tests.support.flows import command, declare, done, is_headline
+from tests.support.flows import command, declare, done, is_headline, said
 from tests.support.people import People
 
 
@@ -21,10 +21,6 @@ def configured(fake: FakeStatuspage, **overrides: Any) -> dict[str, Any]:
         "statuspage_api_url": fake.url,
         **overrides,
     }
-
-
-def said(slack: FakeSlack, channel: Channel, text: str) -> Message | None:
-    return next((m for m in slack.messages(channel) if text in m.text), None)
 
 
 async def filled_form(slack: FakeSlack, user: User) -> View:

@@ -26,6 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakevendors.loopback import Loopback
+
 ROUTING_KEY = re.compile(r"[A-Za-z0-9]{32}")
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -59,7 +61,7 @@ class FakePagerDuty:
         self._stalls = 0
         self._stall_for = 0.0
         self._sent: dict[str, deque[float]] = {}
-        self._runner: web.AppRunner | None = None
+        self._server = Loopback()
         self.url = ""
         self.arrived = asyncio.Condition()
 
@@ -89,17 +91,11 @@ class FakePagerDuty:
     async def start(self) -> FakePagerDuty:
         app = web.Application()
         app.router.add_post("/v2/enqueue", self._enqueue)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await self._server.serve(app)
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.close()
 
     async def _enqueue(self, request: web.Request) -> web.Response:
         stall = 0.0

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakevendors.loopback import Loopback
 from tests.fakevendors.pagerduty import FakePagerDuty
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
@@ -100,7 +101,7 @@ class FakePagerDutyRest:
         self.requests: list[tuple[str, str, dict[str, str]]] = []  # method, path+query, headers
         self._numbers = itertools.count(1001)
         self._sent: deque[float] = deque()
-        self._runner: web.AppRunner | None = None
+        self._server = Loopback()
         self.url = ""
 
     async def start(self) -> FakePagerDutyRest:
@@ -114,17 +115,20 @@ class FakePagerDutyRest:
         app.router.add_post("/incidents/{id}/responder_requests", self._responder_request)
         app.router.add_get("/users", self._users)
         app.router.add_post("/incidents", self._create_incident)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await self._server.serve(app)
         return self
 
+    def settings(self, **overrides: Any) -> dict[str, Any]:
+        """The bot's settings for this account's REST API (pages are made as Dana)."""
+        return {
+            "pagerduty_api_key": self.api_key,
+            "pagerduty_from_email": "dana@example.com",
+            "pagerduty_api_url": self.url,
+            **overrides,
+        }
+
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.close()
 
     # --- what every request must carry --------------------------------------------------------
 

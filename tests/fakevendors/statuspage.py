@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakevendors.loopback import Loopback
+
 STATUSES = ("investigating", "identified", "monitoring", "resolved")
 COMPONENT_STATUSES = (
     "operational",
@@ -58,7 +60,7 @@ class FakeStatuspage:
         self.stalls: dict[str, float] = {}  # method -> seconds: acted on, then answered that late
         self._ids = itertools.count(1)
         self._sent: deque[float] = deque()
-        self._runner: web.AppRunner | None = None
+        self._server = Loopback()
         self.url = ""
 
     async def start(self) -> FakeStatuspage:
@@ -69,17 +71,11 @@ class FakeStatuspage:
         app.router.add_post(base + "/incidents", self._create)
         app.router.add_get(base + "/incidents/{id}", self._get)
         app.router.add_patch(base + "/incidents/{id}", self._update)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/v1"
+        self.url = await self._server.serve(app) + "/v1"
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.close()
 
     def component(self, component_id: str) -> Component:
         return next(c for c in self.components if c.id == component_id)

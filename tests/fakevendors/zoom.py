@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakevendors.loopback import Loopback
+
 DAILY_MEETINGS = 100
 
 
@@ -42,7 +44,7 @@ class FakeZoom:
         self.token_requests = 0
         self.failures: list[int] = []  # statuses for the next meeting requests
         self._ids = itertools.count(81_000_000_001)
-        self._runner: web.AppRunner | None = None
+        self._server = Loopback()
         self.url = ""
 
     def expire_tokens(self) -> None:
@@ -52,17 +54,11 @@ class FakeZoom:
         app = web.Application()
         app.router.add_post("/oauth/token", self._token)
         app.router.add_post("/v2/users/me/meetings", self._create)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await self._server.serve(app)
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.close()
 
     async def _token(self, request: web.Request) -> web.Response:
         self.token_requests += 1

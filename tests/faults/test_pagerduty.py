@@ -15,12 +15,12 @@ from response_bot import crashpoints
 from response_bot.effects.models import Effect, EffectStatus
 from response_bot.timeline.models import EntryKind
 from tests.conftest import StartBot
-from tests.fakeslack import Channel, FakeSlack, Message
+from tests.fakeslack import FakeSlack
 from tests.fakevendors.pagerduty import FakePagerDuty
 from tests.faults.test_deliveries import delivery_of, storm, two_replicas
 from tests.support.bot import RunningBot
 from tests.support.crash import die_at, forgive_the_dead
-from tests.support.flows import command, declare, done
+from tests.support.flows import command, declare, done, said
 from tests.support.people import People
 from tests.support.waiting import eventually
 
@@ -37,10 +37,6 @@ def disarmed() -> Iterator[None]:
 
 def paging(pagerduty: FakePagerDuty, **overrides: Any) -> dict[str, Any]:
     return {"pagerduty_routing_key": KEY, "pagerduty_events_url": pagerduty.url, **FAST, **overrides}
-
-
-def said(slack: FakeSlack, channel: Channel, text: str) -> Message | None:
-    return next((m for m in slack.messages(channel) if text in m.text), None)
 
 
 async def pages_recorded(bot: RunningBot) -> list[str]:

@@ -63,5 +63,10 @@ async def command(slack: FakeSlack, user: User, channel: Channel, text: str) -> 
     return message
 
 
+def said(slack: FakeSlack, channel: Channel, text: str) -> Message | None:
+    """The first message in the channel (or its threads) containing `text`, if there is one."""
+    return next((m for m in slack.messages(channel) if text in m.text), None)
+
+
 def done(message: Message) -> bool:
     return "white_check_mark" in message.reactions

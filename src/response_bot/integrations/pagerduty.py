@@ -16,8 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot.api import (
     AgainIn,
@@ -38,11 +36,12 @@ from response_bot.api import (
     view_submission,
 )
 from response_bot.integrations.http import Answer, send
-from response_bot.integrations.pagerduty_rest import PagerDutyRest, refusal
+from response_bot.integrations.pagerduty_rest import PagerDutyRest
 from response_bot.slack.blocks import paging as blocks
-from response_bot.slack.blocks.form import text_value
+from response_bot.slack.blocks.form import selected_option, text_value
 from response_bot.slack.blocks.text import escape, mention, readable
 from response_bot.slack.ids import Action, BlockId, Callback
+from response_bot.slack.workspace.profiles import SlackProfiles
 
 LANE = "pagerduty"
 TRIGGER = "pagerduty.trigger"
@@ -135,10 +134,11 @@ class PagerDuty:
                 "(or set PAGERDUTY_DEFAULT_SCHEDULE)."
             )
         target = await rest.find(("schedule", "escalation_policy"), name)
+        profiles = SlackProfiles(ctx.client)
         rows = [
             blocks.OnCallRow(
                 person.name,
-                await _slack_user(ctx.client, person.email),
+                await profiles.find_by_email(person.email) if person.email else None,
                 person.level,
                 person.schedule,
                 datetime.fromisoformat(person.until.replace("Z", "+00:00")) if person.until else None,
@@ -192,7 +192,7 @@ class PagerDuty:
     @view_submission(Callback.PAGERDUTY_PAGE)
     async def page_submitted(self, ctx: IncidentContext) -> None:
         view = ctx.view or {}
-        chosen = _selected_option(view, BlockId.PAGE_TARGET)
+        chosen = selected_option(view, BlockId.PAGE_TARGET)
         message = (text_value(view, BlockId.PAGE_MESSAGE) or "").strip()
         problems = {}
         if chosen is None:
@@ -226,9 +226,9 @@ class PagerDuty:
         # retried or repeated page to a service finds the first instead of making another.
         key = dedup_key(incident)
         if kind == "escalation_policy":
-            existing = await _open_incident(rest, key, None)
+            existing = await rest.open_incident(key, None)
             if existing:  # the incident is already paged in PagerDuty: bring this policy into it
-                await _add_responders(rest, existing, target_id, name, message)
+                await rest.add_responders(existing, target_id, name, message)
                 number = existing.get("incident_number")
                 await call.record(
                     f"{mention(by)} added {escape(name)} as responders in PagerDuty: {escape(message)}",
@@ -239,7 +239,7 @@ class PagerDuty:
                     f"#{number}: their on-call is being notified."
                 )
                 return
-        service_id = target_id if kind == "service" else await _service_for(rest, target_id, name)
+        service_id = target_id if kind == "service" else await rest.service_escalating_to(target_id, name)
         body: dict[str, Any] = {
             "type": "incident",
             "title": _default_message(incident)[:TITLE_MAX],
@@ -252,21 +252,7 @@ class PagerDuty:
             body["escalation_policy"] = {"id": target_id, "type": "escalation_policy_reference"}
         if incident.call_url:
             body["conference_bridge"] = {"conference_url": incident.call_url}
-        answer = await send(
-            self._http,
-            "PagerDuty",
-            "POST",
-            f"{rest.config.api_url}/incidents",
-            json_body={"incident": body},
-            headers=rest.headers(writing=True),
-        )
-        if answer.status == 201:
-            made = (answer.body or {}).get("incident") or {}
-        elif answer.status == 400 and "dedup key" in str(answer.body):
-            # Paged before (a retry whose answer was lost, or the same target twice): that one stands.
-            made = await _open_incident(rest, key, service_id)
-        else:
-            raise Refused(refusal(f"page {name}", answer))
+        made = await rest.create_incident(body, name)
         number = made.get("incident_number")
         await call.record(
             f"{mention(by)} paged {escape(name)} through PagerDuty: {escape(message)}",
@@ -296,7 +282,7 @@ class PagerDuty:
         incident = await call.current()
         if not incident.is_open:
             return  # closing resolves what the bot paged; nothing more to follow
-        found = await _pagerduty_incident(self.rest, call.payload)
+        found = await self.rest.made_incident(call.payload)
         every = self.rest.config.poll_seconds
         if found is None:
             raise AgainIn(every)  # PagerDuty makes the incident from an event in its own time
@@ -413,96 +399,6 @@ def _details(incident: Incident, message: str, doc_url: str) -> str:
     if incident.channel_id:
         lines.append(f"Slack channel: https://slack.com/app_redirect?channel={incident.channel_id}")
     return "\n".join(lines)
-
-
-def _selected_option(view: dict[str, Any], block_id: str) -> tuple[str, str] | None:
-    state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
-    option = (state.get(block_id) or {}).get("selected_option") or {}
-    if not option.get("value"):
-        return None
-    return str(option["value"]), str((option.get("text") or {}).get("text") or option["value"])
-
-
-async def _service_for(rest: PagerDutyRest, policy_id: str, name: str) -> str:
-    try:
-        service = await rest.service_for(policy_id)
-    except CommandError as error:
-        raise Refused(error.message) from None
-    if service is None:
-        raise Refused(f"No PagerDuty service escalates to {name}, and a page must be made on a service.")
-    return service
-
-
-async def _pagerduty_incident(rest: PagerDutyRest, which: Any) -> dict[str, Any] | None:
-    """The PagerDuty incident a page made: by its id, or by the events' dedup key (None: not yet)."""
-    if which.get("id"):
-        answer = await rest.read(f"/incidents/{which['id']}")
-    else:
-        answer = await rest.read("/incidents", [("incident_key", str(which.get("incident_key")))])
-    if answer.status == 404:
-        return None
-    if answer.status != 200 or not isinstance(answer.body, dict):
-        raise Refused(refusal("say what happened to the page", answer))
-    if "incident" in answer.body:
-        return dict(answer.body["incident"])
-    incidents = answer.body.get("incidents") or []
-    return dict(incidents[-1]) if incidents else None
-
-
-async def _open_incident(rest: PagerDutyRest, key: str, service_id: str | None) -> dict[str, Any]:
-    """The open PagerDuty incident with this key (on this service, or on any), or {}."""
-    params = [("incident_key", key), ("statuses[]", "triggered"), ("statuses[]", "acknowledged")]
-    if service_id:
-        params.append(("service_ids[]", service_id))
-    answer = await rest.read("/incidents", params)
-    if answer.status != 200 or not isinstance(answer.body, dict):
-        raise Refused(refusal("find the incident it paged", answer))
-    incidents = answer.body.get("incidents") or []
-    return dict(incidents[0]) if incidents else {}
-
-
-async def _add_responders(
-    rest: PagerDutyRest, incident: dict[str, Any], policy_id: str, name: str, message: str
-) -> None:
-    """A responder request for an escalation policy on an open PagerDuty incident. PagerDuty has no
-    idempotency key for these: a retry after a lost answer may ask the policy twice."""
-    requester = await rest.requester_id()
-    body = {
-        "requester_id": requester,
-        "message": message[:1000] or "Please join",
-        "responder_request_targets": [
-            {"responder_request_target": {"id": policy_id, "type": "escalation_policy_reference"}}
-        ],
-    }
-    answer = await send(
-        rest.http,
-        "PagerDuty",
-        "POST",
-        f"{rest.config.api_url}/incidents/{incident['id']}/responder_requests",
-        json_body=body,
-        headers=rest.headers(writing=True),
-    )
-    if answer.status == 402:
-        raise Refused(
-            f"PagerDuty won't add {name} as responders: the account's plan doesn't include adding "
-            "responders. Page a service instead."
-        )
-    if answer.status not in (200, 201):
-        raise Refused(refusal(f"add {name} as responders", answer))
-
-
-async def _slack_user(client: AsyncWebClient, email: str) -> str | None:
-    """The Slack user with this e-mail (`users.lookupByEmail`), if there is one."""
-    if not email:
-        return None
-    try:
-        found = await client.users_lookupByEmail(email=email)
-    except SlackApiError as error:
-        if error.response.get("error") == "users_not_found":
-            return None
-        raise
-    user = found.get("user") or {}
-    return None if user.get("deleted") else str(user.get("id") or "") or None
 
 
 def _refusal(action: str, answer: Answer) -> str:

@@ -150,6 +150,80 @@ class PagerDutyRest:
             )
         return list(people.values())
 
+    # --- for outbound calls: what goes wrong is `Refused` (or `TryLater`, from `send`) ----------
+
+    async def write(self, path: str, body: Any) -> Answer:
+        """One POST with the From header PagerDuty requires on writes."""
+        url = f"{self.config.api_url}{path}"
+        return await send(
+            self.http, "PagerDuty", "POST", url, json_body=body, headers=self.headers(writing=True)
+        )
+
+    async def create_incident(self, incident: dict[str, Any], name: str) -> dict[str, Any]:
+        """A PagerDuty incident; one already open with the same key on the service is the one made
+        (a retry whose answer was lost, or the same target paged twice)."""
+        answer = await self.write("/incidents", {"incident": incident})
+        if answer.status == 201:
+            return dict((answer.body or {}).get("incident") or {})
+        if answer.status == 400 and "dedup key" in str(answer.body):
+            return await self.open_incident(str(incident["incident_key"]), str(incident["service"]["id"]))
+        raise Refused(refusal(f"page {name}", answer))
+
+    async def service_escalating_to(self, policy_id: str, name: str) -> str:
+        """A service whose escalation policy this is (a page is made on a service)."""
+        try:
+            service = await self.service_for(policy_id)
+        except CommandError as error:
+            raise Refused(error.message) from None
+        if service is None:
+            raise Refused(f"No PagerDuty service escalates to {name}, and a page must be made on a service.")
+        return service
+
+    async def made_incident(self, which: Any) -> dict[str, Any] | None:
+        """The PagerDuty incident a page made: by its id, or by the events' dedup key (None: not yet)."""
+        if which.get("id"):
+            answer = await self.read(f"/incidents/{which['id']}")
+        else:
+            answer = await self.read("/incidents", [("incident_key", str(which.get("incident_key")))])
+        if answer.status == 404:
+            return None
+        if answer.status != 200 or not isinstance(answer.body, dict):
+            raise Refused(refusal("say what happened to the page", answer))
+        if "incident" in answer.body:
+            return dict(answer.body["incident"])
+        incidents = answer.body.get("incidents") or []
+        return dict(incidents[-1]) if incidents else None
+
+    async def open_incident(self, key: str, service_id: str | None) -> dict[str, Any]:
+        """The open PagerDuty incident with this key (on this service, or on any), or {}."""
+        params = [("incident_key", key), ("statuses[]", "triggered"), ("statuses[]", "acknowledged")]
+        if service_id:
+            params.append(("service_ids[]", service_id))
+        answer = await self.read("/incidents", params)
+        if answer.status != 200 or not isinstance(answer.body, dict):
+            raise Refused(refusal("find the incident it paged", answer))
+        incidents = answer.body.get("incidents") or []
+        return dict(incidents[0]) if incidents else {}
+
+    async def add_responders(self, incident: dict[str, Any], policy_id: str, name: str, message: str) -> None:
+        """A responder request for an escalation policy on an open PagerDuty incident. PagerDuty has no
+        idempotency key for these: a retry after a lost answer may ask the policy twice."""
+        body = {
+            "requester_id": await self.requester_id(),
+            "message": message[:1000] or "Please join",
+            "responder_request_targets": [
+                {"responder_request_target": {"id": policy_id, "type": "escalation_policy_reference"}}
+            ],
+        }
+        answer = await self.write(f"/incidents/{incident['id']}/responder_requests", body)
+        if answer.status == 402:
+            raise Refused(
+                f"PagerDuty won't add {name} as responders: the account's plan doesn't include adding "
+                "responders. Page a service instead."
+            )
+        if answer.status not in (200, 201):
+            raise Refused(refusal(f"add {name} as responders", answer))
+
 
 async def check(rest: PagerDutyRest) -> str | None:
     """For `response-bot check`: one cheap authenticated read; what is wrong, if anything."""

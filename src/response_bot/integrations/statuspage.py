@@ -33,7 +33,7 @@ from response_bot.api import (
 )
 from response_bot.integrations.http import Answer, send
 from response_bot.slack.blocks import status_page as blocks
-from response_bot.slack.blocks.form import checked, selected_value, text_value
+from response_bot.slack.blocks.form import checked, selected_value, selected_values, text_value
 from response_bot.slack.blocks.text import escape, mention
 from response_bot.slack.ids import Action, BlockId, Callback
 
@@ -156,7 +156,7 @@ class Statuspage:
             problems[str(BlockId.PUBLIC_COMPONENT_STATUS)] = "Choose how the components are."
         if problems:
             raise InvalidInput(problems)
-        affected = _selected(view, BlockId.PUBLIC_COMPONENTS)
+        affected = selected_values(view, BlockId.PUBLIC_COMPONENTS)
         components = {c: ("operational" if status == "resolved" else component_status) for c in affected}
         payload = {
             "name": name,
@@ -277,12 +277,6 @@ class Statuspage:
         await call.say(
             f"🌐 {mention(str(call.payload.get('by')))} resolved the <{url}|status-page incident>{back}."
         )
-
-
-def _selected(view: dict[str, Any], block_id: str) -> list[str]:
-    state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
-    options = (state.get(block_id) or {}).get("selected_options") or []
-    return [str(o["value"]) for o in options if isinstance(o, dict) and o.get("value")]
 
 
 def _refusal(what: str, answer: Answer) -> str:

@@ -140,9 +140,22 @@ def selected_value(view: dict[str, Any], block_id: str) -> str | None:
     return None
 
 
-def checked(view: dict[str, Any], block_id: str, value: str) -> bool:
+def selected_option(view: dict[str, Any], block_id: str) -> tuple[str, str] | None:
+    """A select's chosen option as (value, the text shown for it)."""
+    option = _element(view, block_id).get("selected_option")
+    if not isinstance(option, dict) or not isinstance(option.get("value"), str) or not option["value"]:
+        return None
+    return str(option["value"]), str((option.get("text") or {}).get("text") or option["value"])
+
+
+def selected_values(view: dict[str, Any], block_id: str) -> list[str]:
+    """The values chosen in a multi-select or checkboxes."""
     options = _element(view, block_id).get("selected_options") or []
-    return any(isinstance(o, dict) and o.get("value") == value for o in options)
+    return [str(o["value"]) for o in options if isinstance(o, dict) and o.get("value")]
+
+
+def checked(view: dict[str, Any], block_id: str, value: str) -> bool:
+    return value in selected_values(view, block_id)
 
 
 def incident_fields(view: dict[str, Any]) -> IncidentFields:

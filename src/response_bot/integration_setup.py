@@ -1,0 +1,133 @@
+"""Which integrations are on, from the settings and the vault: each is off until its credential is
+set, and a half-configured one stops start-up with one line naming what is missing. The composition
+root loads what this returns as building blocks; `response-bot check` asks the same questions."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+import aiohttp
+
+from response_bot.errors import StartupError, UserError
+from response_bot.integrations import conference, pagerduty, pagerduty_rest, statuspage
+from response_bot.integrations.conference import Zoom, ZoomConfig
+from response_bot.integrations.pagerduty import PagerDuty, PagerDutyConfig
+from response_bot.integrations.pagerduty_rest import PagerDutyRest, RestConfig
+from response_bot.integrations.statuspage import Statuspage, StatuspageConfig
+from response_bot.settings import ROUTING_KEY, Settings
+from response_bot.vault.service import NoSuchSecret, Vault, VaultClosed
+
+
+async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncExitStack) -> list[object]:
+    """The integrations whose credentials are set, ready to be loaded as building blocks; their HTTP
+    session closes with the stack."""
+    pagerduty = await pagerduty_config(settings, vault)
+    rest = await pagerduty_rest_config(settings, vault)
+    zoom = await zoom_config(settings, vault)
+    status_page = await statuspage_config(settings, vault)
+    if pagerduty is None and rest is None and zoom is None and status_page is None:
+        return []
+    http = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds),
+        headers={"User-Agent": "response-bot"},
+    )
+    stack.push_async_callback(http.close)
+    configured: list[object] = []
+    if pagerduty is not None or rest is not None:
+        events = pagerduty or PagerDutyConfig("", None, settings.pagerduty_events_url)
+        configured.append(PagerDuty(events, http, PagerDutyRest(rest, http) if rest else None))
+    if zoom is not None:
+        configured.append(Zoom(zoom, http))
+    if status_page is not None:
+        configured.append(Statuspage(status_page, http))
+    return configured
+
+
+async def statuspage_config(settings: Settings, vault: Vault) -> StatuspageConfig | None:
+    """Atlassian Statuspage: STATUSPAGE_PAGE_ID, and its API key from the environment or the vault."""
+    if not settings.statuspage_page_id:
+        return None
+    key = settings.statuspage_api_key.get_secret_value().strip() or await _stored(
+        vault, statuspage.VAULT_API_KEY
+    )
+    if not key:
+        raise StartupError(
+            f"STATUSPAGE_PAGE_ID is set but STATUSPAGE_API_KEY (or the '{statuspage.VAULT_API_KEY}' "
+            "secret) is not"
+        )
+    return StatuspageConfig(settings.statuspage_page_id, key, settings.statuspage_api_url)
+
+
+async def zoom_config(settings: Settings, vault: Vault) -> ZoomConfig | None:
+    """Zoom's Server-to-Server OAuth app: ZOOM_ACCOUNT_ID, and its client id and secret from the
+    environment or the vault; a half-configured app stops start-up naming what is missing."""
+    if not settings.zoom_account_id:
+        return None
+    client_id = settings.zoom_client_id or await _stored(vault, conference.VAULT_CLIENT_ID)
+    secret = settings.zoom_client_secret.get_secret_value() or await _stored(
+        vault, conference.VAULT_CLIENT_SECRET
+    )
+    missing = [
+        name
+        for name, value in (
+            (f"ZOOM_CLIENT_ID (or the '{conference.VAULT_CLIENT_ID}' secret)", client_id),
+            (f"ZOOM_CLIENT_SECRET (or the '{conference.VAULT_CLIENT_SECRET}' secret)", secret),
+        )
+        if not value
+    ]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise StartupError(f"ZOOM_ACCOUNT_ID is set but {' and '.join(missing)} {verb} not")
+    return ZoomConfig(
+        settings.zoom_account_id, client_id, secret, settings.zoom_api_url, settings.zoom_oauth_url
+    )
+
+
+async def pagerduty_config(settings: Settings, vault: Vault) -> PagerDutyConfig | None:
+    """PagerDuty's settings, its routing key from PAGERDUTY_ROUTING_KEY or else the vault."""
+    key = settings.pagerduty_routing_key.get_secret_value() or await _stored(
+        vault, pagerduty.VAULT_ROUTING_KEY
+    )
+    if not key:
+        return None
+    if not ROUTING_KEY.fullmatch(key):
+        raise StartupError(
+            f"the '{pagerduty.VAULT_ROUTING_KEY}' secret must be the 32-character Integration Key of an "
+            "Events API v2 integration on a PagerDuty service"
+        )
+    return PagerDutyConfig(
+        routing_key=key,
+        auto_page_at=settings.pagerduty_auto_page_at,
+        events_url=settings.pagerduty_events_url,
+    )
+
+
+async def pagerduty_rest_config(settings: Settings, vault: Vault) -> RestConfig | None:
+    """PagerDuty's REST API (on-call, paging a service): its key from PAGERDUTY_API_KEY or the vault."""
+    key = settings.pagerduty_api_key.get_secret_value().strip() or await _stored(
+        vault, pagerduty_rest.VAULT_API_KEY
+    )
+    if not key:
+        return None
+    if not settings.pagerduty_from_email:
+        raise StartupError(
+            f"the '{pagerduty_rest.VAULT_API_KEY}' secret needs PAGERDUTY_FROM_EMAIL: the e-mail of the "
+            "PagerDuty user the bot pages as"
+        )
+    return RestConfig(
+        key,
+        settings.pagerduty_from_email,
+        settings.pagerduty_api_url,
+        settings.pagerduty_default_schedule,
+        settings.pagerduty_poll_seconds,
+    )
+
+
+async def _stored(vault: Vault, name: str) -> str:
+    """A secret from the vault, or "" if there is none (or no vault key to read it with)."""
+    try:
+        return (await vault.get(name)).strip()
+    except (NoSuchSecret, VaultClosed):
+        return ""
+    except UserError as error:  # stored, but it can't be read with ENCRYPTED_FIELD_KEY
+        raise StartupError(f"the '{name}' secret: {error.message}") from None
