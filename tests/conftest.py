@@ -11,6 +11,8 @@ import pytest
 
 from response_bot.db import migrate
 from tests.fakeslack import FakeSlack
+from tests.fakevendors.jira import FakeJira
+from tests.fakevendors.linear import FakeLinear
 from tests.fakevendors.pagerduty import FakePagerDuty
 from tests.fakevendors.pagerduty_rest import FakePagerDutyRest
 from tests.fakevendors.statuspage import FakeStatuspage
@@ -93,6 +95,20 @@ async def statuspage() -> AsyncIterator[FakeStatuspage]:
 @pytest.fixture
 async def zoom() -> AsyncIterator[FakeZoom]:
     fake = await FakeZoom().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def jira() -> AsyncIterator[FakeJira]:
+    fake = await FakeJira().start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def linear() -> AsyncIterator[FakeLinear]:
+    fake = await FakeLinear().start()
     yield fake
     await fake.stop()
 

@@ -148,9 +148,12 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
 
     from response_bot.crypto import FieldCipher
     from response_bot.integration_setup import (
+        integration_session,
         pagerduty_config,
         pagerduty_rest_config,
         statuspage_config,
+        tickets,
+        tracker_config,
         zoom_config,
     )
     from response_bot.integrations import pagerduty, pagerduty_rest
@@ -207,6 +210,17 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
         lines.append("call: a link per incident from CONFERENCE_URL_TEMPLATE")
     else:
         lines.append("call: none (set CONFERENCE_URL, CONFERENCE_URL_TEMPLATE or ZOOM_ACCOUNT_ID)")
+    tracker = await tracker_config(settings, vault)
+    if tracker is not None:
+        async with integration_session(settings) as http:
+            filing = tickets(settings, tracker, http)
+            wrong = await filing.check()
+        if wrong:
+            raise StartupError(wrong)
+        when = "on a click, and on close" if settings.followup_tickets_on_close else "on a click"
+        lines.append(f"follow-ups: {filing.tracker.name} accepted the credentials (tickets filed {when})")
+    else:
+        lines.append("follow-ups: kept in the bot (FOLLOWUP_TRACKER=jira or linear files them as tickets)")
     return lines
 
 

@@ -9,11 +9,15 @@ from contextlib import AsyncExitStack
 import aiohttp
 
 from response_bot.errors import StartupError, UserError
-from response_bot.integrations import conference, pagerduty, pagerduty_rest, statuspage
+from response_bot.integrations import conference, jira, linear, pagerduty, pagerduty_rest, statuspage
 from response_bot.integrations.conference import Zoom, ZoomConfig
+from response_bot.integrations.jira import Jira, JiraConfig
+from response_bot.integrations.linear import Linear, LinearConfig
 from response_bot.integrations.pagerduty import PagerDuty, PagerDutyConfig
 from response_bot.integrations.pagerduty_rest import PagerDutyRest, RestConfig
 from response_bot.integrations.statuspage import Statuspage, StatuspageConfig
+from response_bot.integrations.tickets import Tickets
+from response_bot.integrations.tracker import Tracker
 from response_bot.settings import ROUTING_KEY, Settings
 from response_bot.vault.service import NoSuchSecret, Vault, VaultClosed
 
@@ -25,12 +29,10 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
     rest = await pagerduty_rest_config(settings, vault)
     zoom = await zoom_config(settings, vault)
     status_page = await statuspage_config(settings, vault)
-    if pagerduty is None and rest is None and zoom is None and status_page is None:
+    tracker = await tracker_config(settings, vault)
+    if pagerduty is None and rest is None and zoom is None and status_page is None and tracker is None:
         return []
-    http = aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds),
-        headers={"User-Agent": "response-bot"},
-    )
+    http = integration_session(settings)
     stack.push_async_callback(http.close)
     configured: list[object] = []
     if pagerduty is not None or rest is not None:
@@ -40,7 +42,54 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
         configured.append(Zoom(zoom, http))
     if status_page is not None:
         configured.append(Statuspage(status_page, http))
+    if tracker is not None:
+        configured.append(tickets(settings, tracker, http))
     return configured
+
+
+def integration_session(settings: Settings) -> aiohttp.ClientSession:
+    """The HTTP session integrations talk through (the caller closes it)."""
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=settings.integration_timeout_seconds),
+        headers={"User-Agent": "response-bot"},
+    )
+
+
+def tickets(settings: Settings, config: JiraConfig | LinearConfig, http: aiohttp.ClientSession) -> Tickets:
+    tracker: Tracker = Jira(config, http) if isinstance(config, JiraConfig) else Linear(config, http)
+    return Tickets(
+        tracker, on_close=settings.followup_tickets_on_close, poll_seconds=settings.ticket_poll_seconds
+    )
+
+
+async def tracker_config(settings: Settings, vault: Vault) -> JiraConfig | LinearConfig | None:
+    """The follow-up tracker (FOLLOWUP_TRACKER), with its credential from the environment or the
+    vault; a missing credential stops start-up naming where to put it."""
+    if settings.followup_tracker == "jira":
+        token = settings.jira_api_token.get_secret_value().strip() or await _stored(
+            vault, jira.VAULT_API_TOKEN
+        )
+        if not token:
+            raise StartupError(
+                f"FOLLOWUP_TRACKER=jira needs JIRA_API_TOKEN (or the '{jira.VAULT_API_TOKEN}' secret): "
+                "an API token of the account JIRA_EMAIL"
+            )
+        return JiraConfig(
+            settings.jira_url,
+            settings.jira_project,
+            settings.jira_issue_type.strip(),
+            settings.jira_email.strip(),
+            token,
+        )
+    if settings.followup_tracker == "linear":
+        key = settings.linear_api_key.get_secret_value().strip() or await _stored(vault, linear.VAULT_API_KEY)
+        if not key:
+            raise StartupError(
+                f"FOLLOWUP_TRACKER=linear needs LINEAR_API_KEY (or the '{linear.VAULT_API_KEY}' secret): "
+                "a personal API key, lin_api_…"
+            )
+        return LinearConfig(settings.linear_team_id.strip(), key, settings.linear_api_url)
+    return None
 
 
 async def statuspage_config(settings: Settings, vault: Vault) -> StatuspageConfig | None:

@@ -45,9 +45,11 @@ from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
 from response_bot.integration_setup import configure_integrations
 from response_bot.integrations import conference
+from response_bot.integrations.tickets import TRACKERS
 from response_bot.notifications.rules import PLUGIN_PREFIX, Plan, Rules, built_in_plans
 from response_bot.notifications.service import Notifications
 from response_bot.scheduling.dispatcher import Dispatcher, replica_name
+from response_bot.scheduling.nudges import FollowUpNudges
 from response_bot.scheduling.ticker import Ticker
 from response_bot.settings import Settings
 from response_bot.slack.app import ListenerServices, build_app
@@ -278,6 +280,7 @@ async def start_slack(core: Core, stack: AsyncExitStack) -> SlackSide:
         effects=core.effects,
         runner=runner,
         today=lambda: datetime.now(settings.hours.zone).date(),
+        tracker=TRACKERS.get(settings.followup_tracker),
     )
     services = ListenerServices(
         incidents=core.incidents,
@@ -341,9 +344,12 @@ async def start_scheduling(core: Core, slack: SlackSide, stack: AsyncExitStack) 
     tick = settings.duration("scheduler_tick")
     check_after = settings.duration("announce_check_after")
 
+    nudges = FollowUpNudges(core.incidents, settings.hours, settings.reminder_followup_max)
+
     async def sweep() -> None:
         await core.effects.rearm_failed_setup(failed_for=max(check_after, 10 * tick))
         await core.effects.repair_declarations(auto_create_channel=settings.auto_create_channel)
+        await nudges.sweep()
 
     dispatcher = Dispatcher(
         core.notifications,

@@ -122,6 +122,19 @@ class Settings(BaseSettings):
     zoom_client_secret: SecretStr = SecretStr("")
     zoom_api_url: str = "https://api.zoom.us/v2"
     zoom_oauth_url: str = "https://zoom.us/oauth/token"
+    # Follow-ups: their owners are nudged when late; they can become tickets in Jira or Linear.
+    reminder_followup_max: int = Field(default=3, ge=0, le=100)
+    followup_tracker: str = ""
+    followup_tickets_on_close: bool = False
+    ticket_poll_seconds: float = Field(default=300.0, ge=1, le=86400)
+    jira_url: str = ""
+    jira_project: str = ""
+    jira_issue_type: str = "Task"
+    jira_email: str = ""
+    jira_api_token: SecretStr = SecretStr("")
+    linear_team_id: str = ""
+    linear_api_key: SecretStr = SecretStr("")
+    linear_api_url: str = "https://api.linear.app/graphql"
 
     @field_validator("slack_bot_token", "slack_app_token")
     @classmethod
@@ -253,6 +266,49 @@ class Settings(BaseSettings):
             raise ValueError(
                 "ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET need ZOOM_ACCOUNT_ID (the Server-to-Server OAuth app)"
             )
+        return self
+
+    @field_validator("followup_tracker")
+    @classmethod
+    def _tracker(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("", "jira", "linear"):
+            raise ValueError("must be jira, linear, or empty (follow-ups stay in the bot)")
+        return value
+
+    @field_validator("jira_url", "linear_api_url")
+    @classmethod
+    def _tracker_url(cls, value: str, info: Any) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.match(r"^https?://[^\s/]+\S*$", value):
+            example = "https://acme.atlassian.net" if info.field_name == "jira_url" else "an http(s) URL"
+            raise ValueError(f"must be an http(s) URL such as {example}")
+        return value
+
+    @field_validator("jira_project")
+    @classmethod
+    def _jira_project(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,254}", value):
+            raise ValueError("must be a Jira project key such as OPS")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _tracker_settings(self) -> Settings:
+        needed: dict[str, list[tuple[str, str]]] = {
+            "jira": [
+                ("JIRA_URL", self.jira_url),
+                ("JIRA_PROJECT", self.jira_project),
+                ("JIRA_EMAIL", self.jira_email.strip()),
+                ("JIRA_ISSUE_TYPE", self.jira_issue_type.strip()),
+            ],
+            "linear": [("LINEAR_TEAM_ID", self.linear_team_id.strip())],
+        }
+        missing = [name for name, value in needed.get(self.followup_tracker, []) if not value]
+        if missing:
+            raise ValueError(f"FOLLOWUP_TRACKER={self.followup_tracker} needs {' and '.join(missing)}")
+        if self.followup_tickets_on_close and not self.followup_tracker:
+            raise ValueError("FOLLOWUP_TICKETS_ON_CLOSE needs FOLLOWUP_TRACKER (jira or linear)")
         return self
 
     @field_validator("slack_api_url")

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from response_bot.effects.models import Effect
 from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
+from tests.fakevendors.jira import FakeJira
+from tests.fakevendors.linear import FakeLinear
 from tests.fakevendors.zoom import FakeZoom
 from tests.support.people import People
 from tests.support.process import clean_env, run_cli, start_bot_process
@@ -90,6 +92,57 @@ async def test_check_tries_zoom_credentials_and_names_what_is_wrong(
         "check", env=clean_env(**slack.env(), CONFERENCE_URL="https://meet.test/x"), cwd=tmp_path
     )
     assert "call: the same link for every incident (CONFERENCE_URL)" in fixed.stdout
+
+
+async def test_check_tries_the_follow_up_tracker_and_names_what_is_wrong(
+    tmp_path: Path, slack: FakeSlack, jira: FakeJira, linear: FakeLinear
+) -> None:
+    off = await run_cli("check", env=clean_env(**slack.env()), cwd=tmp_path)
+    assert "follow-ups: kept in the bot (FOLLOWUP_TRACKER=jira or linear" in off.stdout
+    jira_env = {
+        "FOLLOWUP_TRACKER": "jira",
+        "JIRA_URL": jira.url,
+        "JIRA_PROJECT": "OPS",
+        "JIRA_EMAIL": jira.email,
+        "JIRA_API_TOKEN": jira.token,
+        "FOLLOWUP_TICKETS_ON_CLOSE": "true",
+    }
+    good = await run_cli("check", env=clean_env(**slack.env(), **jira_env), cwd=tmp_path)
+    assert good.code == 0, good.stderr
+    assert "follow-ups: Jira accepted the credentials (tickets filed on a click, and on close)" in good.stdout
+    bad = await run_cli(
+        "check", env=clean_env(**slack.env(), **{**jira_env, "JIRA_ISSUE_TYPE": "Story"}), cwd=tmp_path
+    )
+    assert bad.code == 1
+    assert "Jira project OPS has no issue type 'Story' (JIRA_ISSUE_TYPE): it has Task, Bug" in bad.stderr
+    wrong = await run_cli(
+        "check", env=clean_env(**slack.env(), **{**jira_env, "JIRA_API_TOKEN": "nope"}), cwd=tmp_path
+    )
+    assert wrong.code == 1 and "Check JIRA_EMAIL and JIRA_API_TOKEN" in wrong.stderr
+    assert "nope" not in wrong.stdout + wrong.stderr
+    missing = await run_cli(
+        "check", env=clean_env(**slack.env(), **{**jira_env, "JIRA_API_TOKEN": ""}), cwd=tmp_path
+    )
+    assert (
+        missing.code != 0
+        and "FOLLOWUP_TRACKER=jira needs JIRA_API_TOKEN (or the 'jira-api-token' secret)" in (missing.stderr)
+    )
+    linear_env = {
+        "FOLLOWUP_TRACKER": "linear",
+        "LINEAR_TEAM_ID": linear.team_id,
+        "LINEAR_API_KEY": linear.api_key,
+        "LINEAR_API_URL": linear.url,
+    }
+    good = await run_cli("check", env=clean_env(**slack.env(), **linear_env), cwd=tmp_path)
+    assert good.code == 0, good.stderr
+    assert "follow-ups: Linear accepted the credentials (tickets filed on a click)" in good.stdout
+    other_team = {**linear_env, "LINEAR_TEAM_ID": "00000000-0000-4000-8000-000000000000"}
+    bad = await run_cli("check", env=clean_env(**slack.env(), **other_team), cwd=tmp_path)
+    assert bad.code == 1
+    assert (
+        "Linear has no team 00000000-0000-4000-8000-000000000000 that this key can see (LINEAR_TEAM_ID)"
+        in (bad.stderr)
+    )
 
 
 async def test_check_names_a_refused_bot_token(tmp_path: Path, slack: FakeSlack) -> None:

@@ -100,9 +100,10 @@ async def slash(
     return delivery
 
 
-async def click(slack: FakeSlack, user: User, message: Message, action_id: str) -> Delivery:
-    """Click a button (or other element) on a message; it must really be on the message."""
-    found = message.button(action_id)
+async def click(slack: FakeSlack, user: User, message: Message, action_id: str, nth: int = 0) -> Delivery:
+    """Click a button (or other element) on a message; it must really be on the message (the
+    `nth` of those with this action id, in different blocks)."""
+    found = message.button(action_id, nth)
     if found is None:
         raise ClientRefused(f"no element {action_id} on message {message.ts}")
     block, element = found

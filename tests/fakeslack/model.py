@@ -95,13 +95,13 @@ class Message:
             data["pinned_to"] = [self.channel]
         return data
 
-    def button(self, action_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """The (block, element) of a clickable element with this action id."""
-        return find_element(self.blocks, action_id)
+    def button(self, action_id: str, nth: int = 0) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The (block, element) of the `nth` clickable element with this action id (one per block)."""
+        return find_element(self.blocks, action_id, nth)
 
 
 def find_element(
-    blocks: list[dict[str, Any]], action_id: str
+    blocks: list[dict[str, Any]], action_id: str, nth: int = 0
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     for block in blocks:
         elements = list(block.get("elements", [])) if block.get("type") == "actions" else []
@@ -111,7 +111,9 @@ def find_element(
             elements.append(block["element"])
         for element in elements:
             if element.get("action_id") == action_id:
-                return block, element
+                if nth == 0:
+                    return block, element
+                nth -= 1
     return None
 
 

@@ -367,8 +367,8 @@ class FakeSlack:
     async def slash(self, user: User, text: str, channel: Channel, command: str = "/incident") -> Delivery:
         return await actions.slash(self, user, text, channel, command)
 
-    async def click(self, user: User, message: Message, action_id: str) -> Delivery:
-        return await actions.click(self, user, message, action_id)
+    async def click(self, user: User, message: Message, action_id: str, nth: int = 0) -> Delivery:
+        return await actions.click(self, user, message, action_id, nth)
 
     async def submit(
         self, user: User, view: View, entered: dict[str, Any] | None = None

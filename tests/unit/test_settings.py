@@ -87,6 +87,16 @@ def test_channel_names_lose_a_leading_hash() -> None:
             {"zoom_client_id": "abc", "zoom_client_secret": "def"},
             "ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET need ZOOM_ACCOUNT_ID",
         ),
+        ({"followup_tracker": "trello"}, "FOLLOWUP_TRACKER must be jira, linear, or empty"),
+        (
+            {"followup_tracker": "jira", "jira_url": "https://acme.atlassian.net"},
+            "FOLLOWUP_TRACKER=jira needs JIRA_PROJECT and JIRA_EMAIL",
+        ),
+        ({"followup_tracker": "linear"}, "FOLLOWUP_TRACKER=linear needs LINEAR_TEAM_ID"),
+        ({"jira_url": "acme.atlassian.net"}, "JIRA_URL must be an http(s) URL such as https://acme"),
+        ({"jira_project": "OPS 1"}, "JIRA_PROJECT must be a Jira project key"),
+        ({"followup_tickets_on_close": True}, "FOLLOWUP_TICKETS_ON_CLOSE needs FOLLOWUP_TRACKER"),
+        ({"reminder_followup_max": -1}, "REMINDER_FOLLOWUP_MAX"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_variable(values: dict[str, Any], message: str) -> None:

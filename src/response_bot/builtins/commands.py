@@ -160,7 +160,9 @@ async def followup(ctx: IncidentContext) -> None:
 @incident_command(["followups", "actions"], helptext="List the follow-ups: who owns what, what is done")
 async def followups(ctx: IncidentContext) -> None:
     listed = await ctx.incidents.followups(ctx.incident.id)
-    message = followup_blocks.listing(ctx.incident.id, listed, ctx.toolkit.today())
+    message = followup_blocks.listing(
+        ctx.incident.id, listed, ctx.toolkit.today(), tracker=ctx.toolkit.tracker
+    )
     await ctx.say(message.text, blocks=message.blocks)
 
 
@@ -175,16 +177,16 @@ async def followup_reopen(ctx: IncidentContext) -> None:
 
 
 async def _mark_followup(ctx: IncidentContext, *, done: bool) -> None:
-    value = str((ctx.action or {}).get("value") or "")
-    if not value.isdigit():
-        raise CommandError("That button no longer names a follow-up.")
-    change = await ctx.incidents.set_followup_done(int(value), done, actor=ctx.actor, key=ctx.change_key)
+    followup_id = followup_blocks.followup_of(ctx.action)
+    change = await ctx.incidents.set_followup_done(followup_id, done, actor=ctx.actor, key=ctx.change_key)
     await ctx.publish(change)
     if change.any:
         verb = "marked a follow-up done" if done else "reopened a follow-up"
-        listed = {f.id: f for f in await ctx.incidents.followups(ctx.incident.id)}
-        text = listed[int(value)].text if int(value) in listed else ""
+        text = (await ctx.incidents.followup(followup_id)).text
         await ctx.say(f"{'✅' if done else '↩️'} <@{ctx.actor.slack_id}> {verb}: {inert(text)}")
+    if ctx.clicked_in and ctx.clicked_in != ctx.channel_id:  # a nudge's button, in a DM
+        where = f"<#{ctx.channel_id}>" if ctx.channel_id else f"Incident {ctx.incident.id}"
+        await ctx.reply(f"Marked done; {where} has been told." if done else "Reopened.")
 
 
 @incident_command(["rename"], helptext="Rename the incident channel: rename <name>")

@@ -58,6 +58,8 @@ class Toolkit:
     runner: EffectRunner
     # Today, in the business timezone (due dates are days there).
     today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
+    # The follow-up tracker's name (Jira, Linear) when follow-ups can become tickets.
+    tracker: str | None = None
 
 
 @dataclass
@@ -86,6 +88,8 @@ class IncidentContext:
     action: dict[str, Any] | None = None
     key: str | None = None
     response_url: str | None = None
+    # Where a button was clicked, when that is not the incident's channel (a DM, the headline's).
+    clicked_in: str | None = None
     # Set for a slash command, a button click: a modal may be opened with it (within 3 s, once).
     trigger_id: str | None = None
     # Set for a modal's submission (`@view_submission`).

@@ -19,6 +19,7 @@ from response_bot.effects.models import Effect
 from response_bot.effects.runner import Outcome, Performer
 from response_bot.effects.service import Effects
 from response_bot.extensions.registry import Registry
+from response_bot.followups.models import FollowUp
 from response_bot.incidents.announcements import SLACK_LANE, EffectKind, Spec
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import CallsMade, IncidentService
@@ -169,6 +170,24 @@ class OutboundCall:
     async def current(self) -> Incident:
         """The incident as it is now (the call may have waited a while)."""
         return await self._incidents.get(self.incident.id)
+
+    async def followups(self) -> list[FollowUp]:
+        """The incident's follow-ups as they are now, oldest first."""
+        return await self._incidents.followups(self.incident.id)
+
+    async def followup(self, followup_id: int) -> FollowUp:
+        """One follow-up as it is now (`UnknownFollowUp` if it is gone)."""
+        return await self._incidents.followup(followup_id)
+
+    async def set_ticket(self, followup_id: int, ticket_id: str, key: str, url: str, *, tracker: str) -> None:
+        """The ticket a follow-up became in `tracker`: kept (the first one), on the timeline once."""
+        await self._incidents.set_followup_ticket(followup_id, ticket_id, key, url, tracker=tracker)
+
+    async def ticket_closed(self, followup_id: int, *, tracker: str, state: str) -> bool:
+        """Its ticket was closed in `tracker` (in state `state`): the follow-up is marked done, once
+        (True if this call did it)."""
+        change = await self._incidents.ticket_closed(followup_id, tracker=tracker, state=state)
+        return change.any
 
 
 class Performers:

@@ -32,6 +32,7 @@ class EffectKind(enum.StrEnum):
     TELL_REPORTER = "reporter.note"  # the declaration finished late: tell whoever declared it
     CALL_READY = "channel.call"  # the incident's call link arrived: bookmark it and say it
     INVITE_PEOPLE = "channel.invite_people"  # payload: users (Slack ids) a person asked to bring in
+    NUDGE = "person.nudge"  # a DM to the owner of an overdue follow-up; payload: user, followup, text, due
 
 
 # What declaring an incident (with its channel) needs, in the order it is done.

@@ -708,6 +708,97 @@ class IncidentService:
 
         return await self._change(found.incident_id, actor, key, apply, allow_closed=True)
 
+    async def followup(self, followup_id: int) -> FollowUp:
+        """One follow-up, with its owner."""
+        async with self._db.read() as session:
+            found = await session.scalar(
+                select(FollowUp).options(selectinload(FollowUp.owner)).where(FollowUp.id == followup_id)
+            )
+        if found is None:
+            raise UnknownFollowUp(followup_id)
+        return found
+
+    async def set_followup_ticket(
+        self, followup_id: int, ticket_id: str, ticket_key: str, url: str, *, tracker: str
+    ) -> Change:
+        """The ticket a follow-up became: kept (the first one made is the one kept) and on the
+        timeline once."""
+        found = await self.followup(followup_id)
+
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            followup = await session.get(FollowUp, followup_id, with_for_update=True)
+            if followup is None or followup.ticket_id:
+                return []
+            followup.ticket_id, followup.ticket_key, followup.ticket_url = ticket_id, ticket_key, url
+            text = f"Follow-up filed in {tracker} as {ticket_key}: {found.text}"
+            data = {"followup": followup_id, "ticket": ticket_key, "url": url}
+            return [Entry("followup_ticket", EntryKind.FOLLOWUP, text, data)]
+
+        return await self._change(found.incident_id, None, None, apply, allow_closed=True)
+
+    async def ticket_closed(self, followup_id: int, *, tracker: str, state: str) -> Change:
+        """Its ticket was closed in the tracker: the follow-up is done, once, with a timeline entry
+        saying where (a follow-up done already is left as it is)."""
+        found = await self.followup(followup_id)
+
+        async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
+            followup = await session.get(FollowUp, followup_id, with_for_update=True)
+            if followup is None or followup.ticket_closed_at is not None:
+                return []
+            followup.ticket_closed_at = now
+            if followup.done:
+                return []
+            followup.done, followup.done_at = True, now
+            text = f"Follow-up done ({followup.ticket_key} is {state} in {tracker}): {found.text}"
+            return [Entry("followup", EntryKind.FOLLOWUP, text, {"followup": followup_id})]
+
+        return await self._change(found.incident_id, None, None, apply, allow_closed=True)
+
+    async def overdue_followups(self, today: date, limit: int = 200) -> list[FollowUp]:
+        """Follow-ups not done whose due date has passed, with their owners, oldest due first."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(FollowUp)
+                .options(selectinload(FollowUp.owner))
+                .where(FollowUp.done.is_(False), FollowUp.due_on < today, FollowUp.owner_id.is_not(None))
+                .order_by(FollowUp.due_on, FollowUp.id)
+                .limit(limit)
+            )
+            return list(rows.all())
+
+    async def nudge(self, followup_id: int, today: date, most: int) -> bool:
+        """DM the owner of this overdue follow-up, if they are still owed a nudge: not done, not
+        nudged today, fewer than `most` so far. Counted and queued in one transaction under the
+        row's lock, so it is one nudge a day however many replicas look."""
+        async with self._db.transaction() as session:
+            followup = await session.get(
+                FollowUp, followup_id, with_for_update=True, options=[selectinload(FollowUp.owner)]
+            )
+            if (
+                followup is None
+                or followup.done
+                or followup.owner is None
+                or followup.due_on is None
+                or followup.nudged_on == today
+                or followup.nudges_sent >= most
+            ):
+                return False
+            followup.nudges_sent += 1
+            followup.nudged_on = today
+            payload = {
+                "user": followup.owner.slack_id,
+                "followup": followup.id,
+                "text": followup.text,
+                "due": followup.due_on.isoformat(),
+                "nth": followup.nudges_sent,
+                "most": most,
+                "ticket_url": followup.ticket_url,
+                "ticket_key": followup.ticket_key,
+            }
+            spec = Spec(EffectKind.NUDGE, payload, dedupe_key=f"nudge:{followup.id}:{followup.nudges_sent}")
+            await self._queue(session, followup.incident_id, [spec])
+            return True
+
     async def request_channel(self, incident_id: int, *, key: str | None = None) -> Change | None:
         """The headline's button: queue the channel's making (once); None if it has one or it is coming."""
         try:

@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     # The PagerDuty integration's: invite someone on call into the incident channel.
     FOLLOWUP_DONE = "followup_done"
     FOLLOWUP_REOPEN = "followup_reopen"
+    FOLLOWUP_TICKET = "followup_ticket"
     PAGERDUTY_INVITE = "pagerduty_invite"
     PAGERDUTY_PAGE_FORM = "pagerduty_page_form"
     STATUS_PAGE_FORM = "status_page_form"

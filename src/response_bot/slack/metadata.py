@@ -45,6 +45,13 @@ class IncidentRef(_Carried):
     channel_id: str | None = None
 
 
+class FollowUpRef(_Carried):
+    """Which follow-up a button is about (and its incident, for the button's handler)."""
+
+    incident_id: int = Field(gt=0)
+    followup_id: int = Field(gt=0)
+
+
 class TextRef(_Carried):
     """Which incident's summary or impact a Change button (or its modal) is about."""
 

@@ -81,6 +81,7 @@ def followup_json(followup: FollowUp) -> dict[str, Any]:
         "due_on": followup.due_on.isoformat() if followup.due_on else None,
         "done": followup.done,
         "done_at": _time(followup.done_at) if followup.done_at else None,
+        "ticket": {"key": followup.ticket_key, "url": followup.ticket_url} if followup.ticket_url else None,
     }
 
 

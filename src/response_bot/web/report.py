@@ -70,7 +70,8 @@ def markdown(record: IncidentRecord, names: Mapping[str, str], doc_url: str) -> 
         mark = "x" if followup.done else " "
         owner = followup.owner or followup.created_by
         due = f", due {followup.due_on.isoformat()}" if followup.due_on else ""
-        lines.append(f"- [{mark}] {text(followup.text)} (owner {who(owner.slack_id)}{due})")
+        ticket = f", ticket [{followup.ticket_key}]({followup.ticket_url})" if followup.ticket_url else ""
+        lines.append(f"- [{mark}] {text(followup.text)} (owner {who(owner.slack_id)}{due}{ticket})")
     if not record.followups:
         lines.append("_None logged._")
     return "\n".join(lines) + "\n"

@@ -97,6 +97,7 @@ class ExtensionRunner:
             key=key,
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
+            clicked_in=_clicked_in(body),
         )
         await self._at_least_once(key, incident, [(handler, ctx)])
 
@@ -145,7 +146,7 @@ class ExtensionRunner:
         try:
             return await self._incidents.get(IncidentRef.decode(action.get("value")).incident_id)
         except StaleInteraction:
-            channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+            channel = _clicked_in(body)
             incident = await self._incidents.by_channel(channel) if channel else None
             if incident is None:
                 raise UserError("That button isn't linked to an incident.") from None
@@ -183,3 +184,7 @@ class ExtensionRunner:
             else:
                 log.warning("%s: %s", handler.__qualname__, error.message)
         await ctx.settle()
+
+
+def _clicked_in(body: dict[str, Any]) -> str | None:
+    return (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")

@@ -17,6 +17,7 @@ from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import channel as channel_blocks
 from response_bot.slack.blocks import commands as command_blocks
 from response_bot.slack.blocks import declaring as declaring_blocks
+from response_bot.slack.blocks import followups as followup_blocks
 from response_bot.slack.blocks.text import mention
 from response_bot.slack.channel.setup import AllNamesTaken, ChannelSetup
 from response_bot.slack.headline.posts import Headlines
@@ -49,6 +50,7 @@ class SlackPerformer:
             EffectKind.TELL_REPORTER: self._tell_reporter,
             EffectKind.CALL_READY: self._call_ready,
             EffectKind.INVITE_PEOPLE: self._invite_people,
+            EffectKind.NUDGE: self._nudge,
         }
 
     async def perform(self, effect: Effect, incident: Incident) -> Outcome:
@@ -229,6 +231,15 @@ class SlackPerformer:
             await self._setup.bookmark_call(incident)
             await self._post(effect, incident.channel_id, channel_blocks.call_note(incident))
         return NOTHING
+
+    async def _nudge(self, effect: Effect, incident: Incident) -> Outcome:
+        """A DM to the owner of an overdue follow-up."""
+        opened = await self._client.conversations_open(users=str(effect.payload["user"]))
+        message = followup_blocks.nudge(incident.id, incident.channel_id, dict(effect.payload))
+        posted_in, ts = await self._post(
+            effect, str(opened["channel"]["id"]), message.text, blocks=message.blocks
+        )
+        return Outcome(result={"channel": posted_in, "ts": ts})
 
     async def _tell_reporter(self, effect: Effect, incident: Incident) -> Outcome:
         opened = await self._client.conversations_open(users=incident.reporter.slack_id)
