@@ -25,9 +25,17 @@ from response_bot.extensions.hooks import (
     outbound_call,
     recurring_notification,
     single_notification,
+    timeline_entry_added,
     view_submission,
 )
-from response_bot.extensions.outbound import Call, IncidentChanged, OutboundCall, Refused, TryLater
+from response_bot.extensions.outbound import (
+    Call,
+    EntryAdded,
+    IncidentChanged,
+    OutboundCall,
+    Refused,
+    TryLater,
+)
 from response_bot.incidents.enums import Severity, Status, format_duration
 from response_bot.incidents.errors import InvalidInput
 from response_bot.incidents.models import Incident
@@ -52,6 +60,7 @@ __all__ = [
     "AgainIn",
     "Call",
     "CommandError",
+    "EntryAdded",
     "Incident",
     "IncidentChanged",
     "IncidentContext",
@@ -74,5 +83,6 @@ __all__ = [
     "outbound_call",
     "recurring_notification",
     "single_notification",
+    "timeline_entry_added",
     "view_submission",
 ]

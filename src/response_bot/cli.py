@@ -1,4 +1,4 @@
-"""`response-bot run | migrate | check`."""
+"""`response-bot run | migrate | check | secrets | webhooks`."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     remover = actions.add_parser("delete", help="delete a secret")
     remover.add_argument("name")
     actions.add_parser("rotate", help="re-encrypt every secret under the first key of ENCRYPTED_FIELD_KEY")
+    hooks = commands.add_parser("webhooks", help="outbound webhooks: test an endpoint, make its secret")
+    hook_actions = hooks.add_subparsers(dest="action", required=True, metavar="ACTION")
+    tester = hook_actions.add_parser("test", help="send a signed ping to an endpoint and print its answer")
+    tester.add_argument("target", help="an endpoint's name in WEBHOOKS, or a URL")
+    maker = hook_actions.add_parser(
+        "secret", help="make a signing secret for an endpoint, store it in the vault and print it"
+    )
+    maker.add_argument("name")
     return parser
 
 
@@ -64,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _migrate(settings)
         elif args.command == "secrets":
             asyncio.run(_secrets(settings, args.action, getattr(args, "name", None)))
+        elif args.command == "webhooks":
+            if args.action == "test":
+                asyncio.run(_webhook_test(settings, args.target))
+            else:
+                asyncio.run(_webhook_secret(settings, args.name))
         else:
             asyncio.run(_check(settings))
     except ConfigError as error:
@@ -154,12 +167,14 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
         statuspage_config,
         tickets,
         tracker_config,
+        webhook_config,
         zoom_config,
     )
     from response_bot.integrations import pagerduty, pagerduty_rest
     from response_bot.integrations.conference import Zoom
     from response_bot.integrations.pagerduty_rest import PagerDutyRest
     from response_bot.integrations.statuspage import Statuspage
+    from response_bot.integrations.webhook_endpoints import EVENT_TYPES
     from response_bot.vault.service import Vault
 
     keys = settings.field_keys if with_vault else []
@@ -221,7 +236,77 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
         lines.append(f"follow-ups: {filing.tracker.name} accepted the credentials (tickets filed {when})")
     else:
         lines.append("follow-ups: kept in the bot (FOLLOWUP_TRACKER=jira or linear files them as tickets)")
+    for endpoint in await webhook_config(settings, vault):
+        heard = (
+            "every event" if len(endpoint.events) == len(EVENT_TYPES) else ", ".join(sorted(endpoint.events))
+        )
+        private = "private incidents too" if endpoint.private else "public incidents only"
+        lines.append(f"webhooks: {endpoint.name} → {endpoint.url} ({heard}; {private}; secret set)")
+    if not settings.webhook_endpoints:
+        lines.append("webhooks: none (WEBHOOKS)")
     return lines
+
+
+async def _webhook_test(settings: Settings, target: str) -> None:
+    """A signed ping to one endpoint (by name, with its secret; or any URL, with a fresh secret)."""
+    import re
+
+    from response_bot.crypto import FieldCipher
+    from response_bot.db.engine import Database
+    from response_bot.integration_setup import integration_session, webhook_config
+    from response_bot.integrations.webhook_endpoints import EVENT_TYPES, Endpoint
+    from response_bot.integrations.webhook_signing import new_secret
+    from response_bot.integrations.webhooks import Delivery, Webhooks
+    from response_bot.vault.service import Vault
+    from response_bot.webhooks.log import DeliveryLog
+
+    db = Database(settings.database_url)
+    try:
+        keys = settings.field_keys
+        vault = Vault(db, FieldCipher(keys) if keys else None)
+        configured = (
+            {e.name: e for e in await webhook_config(settings, vault)} if settings.webhook_endpoints else {}
+        )
+    finally:
+        await db.dispose()
+    endpoint = configured.get(target) or next((e for e in configured.values() if e.url == target), None)
+    if endpoint is None:
+        if not re.match(r"^https?://[^\s/]+\S*$", target):
+            names = ", ".join(configured) or "none"
+            raise StartupError(f"'{target}' is neither an endpoint in WEBHOOKS ({names}) nor an http(s) URL")
+        endpoint = Endpoint("test", target, frozenset(EVENT_TYPES), secret=new_secret())
+        print(f"signed with a new secret, {endpoint.secret} (not stored)")
+    async with integration_session(settings) as http:
+        hooks = Webhooks(
+            [endpoint], http, DeliveryLog(db), Delivery((1.0,), timedelta(seconds=1)), settings.incident_url
+        )
+        status, said = await hooks.ping(endpoint)
+    print(f"POST {endpoint.url}: {status if status is not None else 'no answer'} ({said})")
+    if status is None or not 200 <= status < 300:
+        raise StartupError(f"webhook endpoint '{endpoint.name}' did not accept the ping ({said})")
+
+
+async def _webhook_secret(settings: Settings, name: str) -> None:
+    from response_bot.crypto import FieldCipher
+    from response_bot.db.engine import Database
+    from response_bot.integrations.webhook_endpoints import NAME, vault_name
+    from response_bot.integrations.webhook_signing import new_secret
+    from response_bot.vault.service import Vault
+
+    if not NAME.fullmatch(name):
+        raise StartupError(f"'{name}' is not an endpoint name (lower-case letters, digits, - or _)")
+    if not settings.field_keys:
+        raise StartupError(
+            "storing a secret needs ENCRYPTED_FIELD_KEY (`response-bot secrets new-key` makes one)"
+        )
+    db = Database(settings.database_url)
+    try:
+        secret = new_secret()
+        await Vault(db, FieldCipher(settings.field_keys)).set(vault_name(name), secret)
+    finally:
+        await db.dispose()
+    print(f"stored as the '{vault_name(name)}' secret; give the receiver this secret:")
+    print(secret)
 
 
 async def _secrets(settings: Settings, action: str, name: str | None) -> None:

@@ -5,9 +5,11 @@ root loads what this returns as building blocks; `response-bot check` asks the s
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from dataclasses import replace
 
 import aiohttp
 
+from response_bot.db.engine import Database
 from response_bot.errors import StartupError, UserError
 from response_bot.integrations import conference, jira, linear, pagerduty, pagerduty_rest, statuspage
 from response_bot.integrations.conference import Zoom, ZoomConfig
@@ -18,11 +20,17 @@ from response_bot.integrations.pagerduty_rest import PagerDutyRest, RestConfig
 from response_bot.integrations.statuspage import Statuspage, StatuspageConfig
 from response_bot.integrations.tickets import Tickets
 from response_bot.integrations.tracker import Tracker
+from response_bot.integrations.webhook_endpoints import Endpoint
+from response_bot.integrations.webhook_signing import signing_key
+from response_bot.integrations.webhooks import Delivery, Webhooks
 from response_bot.settings import ROUTING_KEY, Settings
 from response_bot.vault.service import NoSuchSecret, Vault, VaultClosed
+from response_bot.webhooks.log import DeliveryLog
 
 
-async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncExitStack) -> list[object]:
+async def configure_integrations(
+    settings: Settings, vault: Vault, stack: AsyncExitStack, db: Database
+) -> list[object]:
     """The integrations whose credentials are set, ready to be loaded as building blocks; their HTTP
     session closes with the stack."""
     pagerduty = await pagerduty_config(settings, vault)
@@ -30,7 +38,8 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
     zoom = await zoom_config(settings, vault)
     status_page = await statuspage_config(settings, vault)
     tracker = await tracker_config(settings, vault)
-    if pagerduty is None and rest is None and zoom is None and status_page is None and tracker is None:
+    endpoints = await webhook_config(settings, vault)
+    if not any((pagerduty, rest, zoom, status_page, tracker, endpoints)):
         return []
     http = integration_session(settings)
     stack.push_async_callback(http.close)
@@ -44,7 +53,35 @@ async def configure_integrations(settings: Settings, vault: Vault, stack: AsyncE
         configured.append(Statuspage(status_page, http))
     if tracker is not None:
         configured.append(tickets(settings, tracker, http))
+    if endpoints:
+        configured.append(webhooks(settings, endpoints, http, db))
     return configured
+
+
+def webhooks(
+    settings: Settings, endpoints: list[Endpoint], http: aiohttp.ClientSession, db: Database
+) -> Webhooks:
+    delivery = Delivery(settings.webhook_waits, settings.duration("webhook_retry_for"))
+    return Webhooks(endpoints, http, DeliveryLog(db), delivery, settings.incident_url)
+
+
+async def webhook_config(settings: Settings, vault: Vault) -> list[Endpoint]:
+    """WEBHOOKS' endpoints, each with its signing secret (from its line, or the vault); one without
+    a secret stops start-up naming the command that makes one."""
+    endpoints = []
+    for endpoint in settings.webhook_endpoints:
+        secret = endpoint.secret or await _stored(vault, endpoint.vault_name)
+        if not secret:
+            raise StartupError(
+                f"WEBHOOKS lists '{endpoint.name}' but the '{endpoint.vault_name}' secret is not set: "
+                f"`response-bot webhooks secret {endpoint.name}` makes one and prints it for the receiver"
+            )
+        try:
+            signing_key(secret)
+        except ValueError as error:
+            raise StartupError(f"the '{endpoint.vault_name}' secret {error}") from None
+        endpoints.append(replace(endpoint, secret=secret))
+    return endpoints
 
 
 def integration_session(settings: Settings) -> aiohttp.ClientSession:

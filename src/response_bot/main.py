@@ -82,6 +82,7 @@ from response_bot.web.health import Health
 from response_bot.web.json_api import JsonApi
 from response_bot.web.metrics import Metrics
 from response_bot.web.pages import Pages, templates
+from response_bot.webhooks.log import DeliveryLog
 
 log = logging.getLogger("response_bot")
 
@@ -186,7 +187,7 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
     db.on_statement(metrics.statement_sent)
     vault = Vault(db, FieldCipher(settings.field_keys) if settings.field_keys else None)
     registry = loader.load(
-        settings.plugins, integrations=await configure_integrations(settings, vault, stack)
+        settings.plugins, integrations=await configure_integrations(settings, vault, stack, db)
     )
     ticker = Ticker(settings.duration("scheduler_tick"))
     replica = replica_name()
@@ -195,15 +196,17 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
     effects = Effects(db, replica=replica, lease=settings.duration("notification_lease"))
     effects.when_waiting(lambda: ticker.wake_at(utcnow() + WAITING_LOOKS_AGAIN))
     effects.when_failed(failure_note)
+    followers = Followers(registry)
     incidents = IncidentService(
         db,
         roles=settings.roles,
         lifecycle=notifications,
         effects=effects,
-        followers=Followers(registry),
+        followers=followers,
         call_link=conference.template_link(settings.conference_url, settings.conference_url_template),
         auto_create_channel=settings.auto_create_channel,
     )
+    effects.on_entry = incidents.entry_added
     return Core(
         settings=settings,
         db=db,
@@ -214,10 +217,10 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
         effects=effects,
         notifications=notifications,
         incidents=incidents,
-        channels=IncidentChannels(db),
+        channels=IncidentChannels(db, on_added=incidents.entry_added),
         proposals=Proposals(db),
         deliveries=Deliveries(db, settings.duration("notification_lease")),
-        timeline=TimelineService(db),
+        timeline=TimelineService(db, on_added=incidents.entry_added),
         queries=IncidentQueries(db),
         vault=vault,
     )
@@ -327,10 +330,11 @@ async def start_web(core: Core, slack: SlackSide, stack: AsyncExitStack) -> WebS
         return 1.0 if await slack.link.is_up() else 0.0
 
     core.metrics.gauges["response_socket_connected"] = link_gauge
+    deliveries = DeliveryLog(core.db) if settings.webhook_endpoints else None
     app = build_web_app(
         health=Health(core.db, slack.link.is_up),
-        pages=Pages(core.queries, access, slack.users, templates(), settings.incident_url),
-        api=JsonApi(core.queries, access, settings.api_token_list, settings.incident_url),
+        pages=Pages(core.queries, access, slack.users, templates(), settings.incident_url, deliveries),
+        api=JsonApi(core.queries, access, settings.api_token_list, settings.incident_url, deliveries),
         auth=_authenticator(settings, slack),
         metrics=core.metrics,
     )

@@ -10,6 +10,7 @@ from response_bot.notifications.models import Notification
 from response_bot.timeline.models import TimelineEntry
 from response_bot.users.models import User
 from response_bot.vault.models import StoredSecret
+from response_bot.webhooks.models import WebhookDelivery
 
 metadata = Base.metadata
 
@@ -24,5 +25,6 @@ __all__ = [
     "StoredSecret",
     "TimelineEntry",
     "User",
+    "WebhookDelivery",
     "metadata",
 ]

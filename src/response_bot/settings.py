@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from response_bot.crypto import parse_keys
 from response_bot.errors import UserError
 from response_bot.incidents.enums import Severity
+from response_bot.integrations import webhook_endpoints
+from response_bot.integrations.webhook_signing import signing_key
 from response_bot.notifications.timing import WorkingHours, parse_cadence, parse_duration
 
 README_HINT = "see README.md, 'Configuration'"
@@ -135,6 +137,11 @@ class Settings(BaseSettings):
     linear_team_id: str = ""
     linear_api_key: SecretStr = SecretStr("")
     linear_api_url: str = "https://api.linear.app/graphql"
+    # Signed outbound webhooks: the endpoints (see integrations/webhook_endpoints.py), and how long
+    # an event is tried for.
+    webhooks: SecretStr = SecretStr("")
+    webhook_retry_schedule: str = "5s,5m,30m,2h,5h,10h"
+    webhook_retry_for: str = "24h"
 
     @field_validator("slack_bot_token", "slack_app_token")
     @classmethod
@@ -268,6 +275,39 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("webhooks")
+    @classmethod
+    def _webhooks(cls, value: SecretStr) -> SecretStr:
+        for endpoint in webhook_endpoints.parse(value.get_secret_value()):
+            if endpoint.secret:
+                try:
+                    signing_key(endpoint.secret)
+                except ValueError as error:
+                    raise ValueError(f"endpoint '{endpoint.name}': its secret {error}") from None
+        return value
+
+    @property
+    def webhook_endpoints(self) -> list[webhook_endpoints.Endpoint]:
+        return webhook_endpoints.parse(self.webhooks.get_secret_value())
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _retry_schedule(cls, value: str) -> str:
+        steps = [part.strip() for part in value.split(",") if part.strip()]
+        if not steps:
+            raise ValueError("must list at least one wait, such as 5s,5m,30m,2h")
+        for step in steps:
+            parse_duration(step)
+        return value
+
+    @property
+    def webhook_waits(self) -> tuple[float, ...]:
+        return tuple(
+            parse_duration(p.strip()).total_seconds()
+            for p in self.webhook_retry_schedule.split(",")
+            if p.strip()
+        )
+
     @field_validator("followup_tracker")
     @classmethod
     def _tracker(cls, value: str) -> str:
@@ -338,6 +378,7 @@ class Settings(BaseSettings):
         "scheduler_tick",
         "notification_lease",
         "announce_check_after",
+        "webhook_retry_for",
     )
     @classmethod
     def _duration(cls, value: str) -> str:

@@ -15,6 +15,7 @@ from tests.conftest import StartBot
 from tests.fakeslack import FakeSlack
 from tests.fakevendors.jira import FakeJira
 from tests.fakevendors.linear import FakeLinear
+from tests.fakevendors.webhook_receiver import Receiver
 from tests.fakevendors.zoom import FakeZoom
 from tests.support.people import People
 from tests.support.process import clean_env, run_cli, start_bot_process
@@ -143,6 +144,46 @@ async def test_check_tries_the_follow_up_tracker_and_names_what_is_wrong(
         "Linear has no team 00000000-0000-4000-8000-000000000000 that this key can see (LINEAR_TEAM_ID)"
         in (bad.stderr)
     )
+
+
+async def test_webhooks_secret_then_test_sends_a_signed_ping_and_check_lists_the_endpoint(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    from response_bot.crypto import FieldCipher
+
+    receiver = await Receiver("").start()
+    try:
+        env = clean_env(**slack.env(), ENCRYPTED_FIELD_KEY=FieldCipher.new_key())
+        assert (await run_cli("migrate", env=env, cwd=tmp_path)).code == 0
+        made = await run_cli("webhooks", "secret", "ops", env=env, cwd=tmp_path)
+        assert made.code == 0, made.stderr
+        secret = made.stdout.strip().splitlines()[-1]
+        assert secret.startswith("whsec_") and "stored as the 'webhook-secret-ops' secret" in made.stdout
+        receiver.secret = secret
+        hooked = {**env, "WEBHOOKS": f"ops={receiver.url} events=incident.closed"}
+        pinged = await run_cli("webhooks", "test", "ops", env=hooked, cwd=tmp_path)
+        assert pinged.code == 0, pinged.stderr
+        assert f"POST {receiver.url}: 200 (accepted)" in pinged.stdout
+        [ping] = receiver.received
+        assert ping.verified and ping.event["type"] == "ping"
+        checked = await run_cli("check", env=hooked, cwd=tmp_path)
+        assert f"webhooks: ops → {receiver.url} (incident.closed; public incidents only; secret set)" in (
+            checked.stdout
+        )
+        assert secret not in checked.stdout + checked.stderr
+        # Any URL: signed with a throwaway secret, which this receiver can't know, so it refuses.
+        other = await run_cli("webhooks", "test", receiver.url, env=env, cwd=tmp_path)
+        assert other.code == 1 and "signed with a new secret, whsec_" in other.stdout
+        assert "did not accept the ping (it answered 401: not now)" in other.stderr
+        unknown = await run_cli("webhooks", "test", "nope", env=hooked, cwd=tmp_path)
+        assert unknown.code == 1 and "'nope' is neither an endpoint in WEBHOOKS (ops) nor an http(s) URL" in (
+            unknown.stderr
+        )
+        missing = await run_cli("check", env={**hooked, "WEBHOOKS": f"audit={receiver.url}"}, cwd=tmp_path)
+        assert missing.code == 1
+        assert "WEBHOOKS lists 'audit' but the 'webhook-secret-audit' secret is not set" in missing.stderr
+    finally:
+        await receiver.stop()
 
 
 async def test_check_names_a_refused_bot_token(tmp_path: Path, slack: FakeSlack) -> None:

@@ -97,6 +97,13 @@ def test_channel_names_lose_a_leading_hash() -> None:
         ({"jira_project": "OPS 1"}, "JIRA_PROJECT must be a Jira project key"),
         ({"followup_tickets_on_close": True}, "FOLLOWUP_TICKETS_ON_CLOSE needs FOLLOWUP_TRACKER"),
         ({"reminder_followup_max": -1}, "REMINDER_FOLLOWUP_MAX"),
+        ({"webhooks": "ops=ftp://x"}, "WEBHOOKS endpoint 'ops': 'ftp://x' is not an http(s) URL"),
+        (
+            {"webhooks": "ops=https://x.test secret=whsec_c2hvcnQ="},
+            "WEBHOOKS endpoint 'ops': its secret must hold",
+        ),
+        ({"webhook_retry_schedule": "5s,soon"}, "WEBHOOK_RETRY_SCHEDULE 'soon' is not a duration"),
+        ({"webhook_retry_for": "forever"}, "WEBHOOK_RETRY_FOR"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_variable(values: dict[str, Any], message: str) -> None:

@@ -20,6 +20,7 @@ from response_bot.incidents import repository as incidents
 from response_bot.incidents.announcements import DECLARATION, LATE_CHANNEL, SLACK_LANE, EffectKind, Spec
 from response_bot.incidents.enums import CLOSED
 from response_bot.incidents.models import Incident
+from response_bot.timeline.service import EntryAdded
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -50,6 +51,8 @@ class Effects:
         self._held: list[Callable[[list[Effect], Incident | None], None]] = []
         self._waiting: list[Callable[[], None]] = []
         self._failed: list[Callable[[Effect, str, bool], list[Spec]]] = []
+        # Told of the timeline entry recording a channel made, in its transaction (webhooks).
+        self.on_entry: EntryAdded | None = None
 
     # --- who hears about new effects -----------------------------------------------------------
 
@@ -250,7 +253,11 @@ class Effects:
             await self._done(session, also)
             if not await self._done(session, [effect], result={"channel": channel_id, "name": name}):
                 return False
-            await incidents.attach_channel(session, effect.incident_id, channel_id, name, self._clock())
+            entry = await incidents.attach_channel(
+                session, effect.incident_id, channel_id, name, self._clock()
+            )
+            if self.on_entry is not None:
+                await self.on_entry(session, entry)
             return True
 
     async def headline_posted(

@@ -61,6 +61,11 @@ class ChangeHook:
 
 
 @dataclass(frozen=True)
+class EntryHook:
+    pass
+
+
+@dataclass(frozen=True)
 class OutboundHook:
     kind: str
 
@@ -73,6 +78,7 @@ Hook = (
     | HeadlineButtonHook
     | NotificationHook
     | ChangeHook
+    | EntryHook
     | OutboundHook
     | ViewHook
 )
@@ -168,6 +174,16 @@ def incident_changed(fn: F) -> F:
     Keep it quick and free of I/O but `await change.calls_made(lane)`: it holds the incident's lock.
     """
     return _mark(ChangeHook())(fn)
+
+
+def timeline_entry_added(fn: F) -> F:
+    """`fn(added)` runs inside the transaction that puts an entry on an incident's timeline (any
+    kind: a change, a status update, a captured message, what a call did) and returns the `Call`s
+    it needs, stored with it. `added.incident` is the incident, `added.entry` the entry.
+
+    Like `@incident_changed`, keep it quick and free of I/O.
+    """
+    return _mark(EntryHook())(fn)
 
 
 def outbound_call(kind: str) -> Callable[[F], F]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,6 +25,7 @@ from response_bot.incidents.models import Incident
 from response_bot.incidents.service import CallsMade, IncidentService
 from response_bot.outcomes import GiveUp, Retry
 from response_bot.text import as_markup as escape
+from response_bot.timeline.models import TimelineEntry
 from response_bot.timeline.service import TimelineService
 
 log = logging.getLogger(__name__)
@@ -87,11 +88,49 @@ class IncidentChanged:
         return await self._calls_made(lane)
 
 
+@dataclass(frozen=True)
+class EntryAdded:
+    """What a `@timeline_entry_added` block is told: the incident and the entry (its `author`
+    loaded), inside the transaction that adds it."""
+
+    incident: Incident
+    entry: TimelineEntry
+    _followup: Callable[[int], Awaitable[FollowUp | None]]
+
+    async def followup(self, followup_id: int) -> FollowUp | None:
+        """A follow-up as this transaction sees it (owner and author loaded), for an entry about one."""
+        return await self._followup(followup_id)
+
+
 class Followers:
-    """Asks every `@incident_changed` block what a change needs (the domain's `Followers`)."""
+    """Asks every `@incident_changed` block what a change needs, and every `@timeline_entry_added`
+    block what a new timeline entry needs (the domain's `Followers`)."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
+
+    @property
+    def wants_entries(self) -> bool:
+        return bool(self._registry.entries)
+
+    async def entry_calls(
+        self,
+        incident: Incident,
+        entries: Sequence[TimelineEntry],
+        followup: Callable[[int], Awaitable[FollowUp | None]],
+    ) -> list[Spec]:
+        specs: list[Spec] = []
+        for entry in entries:
+            for handler in self._registry.entries:
+                try:
+                    calls = await handler(EntryAdded(incident, entry, followup))
+                except StorageError:
+                    raise
+                except Exception:  # a broken block must not stop the entry itself
+                    log.exception("%s failed on a timeline entry of incident %s", _name(handler), incident.id)
+                    continue
+                specs += [call.spec() for call in calls or ()]
+        return specs
 
     async def calls(
         self,

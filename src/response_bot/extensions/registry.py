@@ -13,6 +13,7 @@ from response_bot.extensions.hooks import (
     ActionHook,
     ChangeHook,
     CommandHook,
+    EntryHook,
     EventHook,
     HeadlineButtonHook,
     KeywordHook,
@@ -72,6 +73,8 @@ class Registry:
     notifications: list[Notification] = field(default_factory=list)
     # Told of every change to an incident, in its transaction: the calls to other systems it needs.
     changes: list[Handler] = field(default_factory=list)
+    # Told of every timeline entry added, in its transaction: the calls to other systems it needs.
+    entries: list[Handler] = field(default_factory=list)
     # Who makes each kind of call to another system (`"pagerduty.trigger"`).
     outbound: dict[str, Handler] = field(default_factory=dict)
     # Modals blocks opened, by callback id: who takes their submission.
@@ -116,6 +119,9 @@ class Registry:
         elif isinstance(hook, ChangeHook):
             if fn not in self.changes:
                 self.changes.append(fn)
+        elif isinstance(hook, EntryHook):
+            if fn not in self.entries:
+                self.entries.append(fn)
         elif isinstance(hook, OutboundHook):
             maker = self.outbound.get(hook.kind)
             if maker is not None and maker != fn:

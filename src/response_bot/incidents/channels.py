@@ -11,12 +11,16 @@ from response_bot.incidents import repository
 from response_bot.incidents.service import Change
 from response_bot.timeline import repository as timeline
 from response_bot.timeline.models import EntryKind
+from response_bot.timeline.service import EntryAdded
 
 
 class IncidentChannels:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime] = utcnow, *, on_added: EntryAdded | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._on_added = on_added
 
     async def renamed(self, channel_id: str, name: str) -> Change | None:
         """Record a rename (by command or in Slack); None when the channel is not an incident's.
@@ -32,7 +36,7 @@ class IncidentChannels:
                 return Change(incident)
             old = incident.channel_name
             incident.channel_name = name
-            timeline.add(
+            entry = timeline.add(
                 session,
                 incident.id,
                 EntryKind.RENAMED,
@@ -40,4 +44,6 @@ class IncidentChannels:
                 occurred_at=now,
             )
             await session.flush()
+            if self._on_added is not None:
+                await self._on_added(session, entry)
             return Change(await repository.get(session, incident.id), frozenset({"channel_name"}))

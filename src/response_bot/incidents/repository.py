@@ -12,7 +12,7 @@ from response_bot.incidents.enums import CLOSED
 from response_bot.incidents.errors import IncidentNotFound
 from response_bot.incidents.models import Incident, IncidentRole
 from response_bot.timeline import repository as timeline
-from response_bot.timeline.models import EntryKind
+from response_bot.timeline.models import EntryKind, TimelineEntry
 
 
 def with_people() -> Select[Incident]:
@@ -67,17 +67,18 @@ async def open_incidents(session: AsyncSession, limit: int = 50) -> list[Inciden
 
 async def attach_channel(
     session: AsyncSession, incident_id: int, channel_id: str, name: str, now: datetime
-) -> None:
+) -> TimelineEntry:
     """Record the incident's channel (made or adopted for it), with its timeline entry."""
     await session.execute(
         update(Incident)
         .where(Incident.id == incident_id)
         .values(channel_id=channel_id, channel_name=name, updated_at=now)
     )
-    timeline.add(
+    entry = timeline.add(
         session, incident_id, EntryKind.CHANNEL, f"Incident channel #{name} created", occurred_at=now
     )
     await session.flush()
+    return entry
 
 
 async def record_headline(session: AsyncSession, incident_id: int, channel_id: str, ts: str) -> None:

@@ -30,7 +30,7 @@ from response_bot.incidents.errors import IncidentClosed, InvalidAssignee, Unkno
 from response_bot.incidents.fields import IncidentFields, required_text, validated_text
 from response_bot.incidents.models import Incident, IncidentRole, Proposal
 from response_bot.timeline import repository as timeline
-from response_bot.timeline.models import EntryKind
+from response_bot.timeline.models import EntryKind, TimelineEntry
 from response_bot.users import repository as users
 from response_bot.users.models import User, UserRef
 
@@ -115,6 +115,21 @@ class Followers(Protocol):
         actor: str | None = None,
     ) -> list[Spec]: ...
 
+    @property
+    def wants_entries(self) -> bool:
+        """Whether anything wants to hear of new timeline entries (`entry_calls`)."""
+        ...
+
+    async def entry_calls(
+        self,
+        incident: Incident,
+        entries: Sequence[TimelineEntry],
+        followup: Callable[[int], Awaitable[FollowUp | None]],
+    ) -> list[Spec]:
+        """The calls the change's new timeline entries need (each with its `author` loaded);
+        `followup` reads a follow-up in the same transaction."""
+        ...
+
 
 class _Nothing:
     async def opened(
@@ -183,6 +198,33 @@ class IncidentService:
 
         return await self.followers.calls(incident, changed, before, calls_made, actor)
 
+    async def _entry_calls(
+        self, session: AsyncSession, incident: Incident, entries: Sequence[TimelineEntry]
+    ) -> list[Spec]:
+        if self.followers is None or self.effects is None or not self.followers.wants_entries:
+            return []
+        for entry in entries:
+            await session.refresh(entry, ["author"])
+
+        async def followup(followup_id: int) -> FollowUp | None:
+            found: FollowUp | None = await session.scalar(
+                select(FollowUp)
+                .options(selectinload(FollowUp.owner), selectinload(FollowUp.created_by))
+                .where(FollowUp.id == followup_id)
+            )
+            return found
+
+        return await self.followers.entry_calls(incident, entries, followup)
+
+    async def entry_added(self, session: AsyncSession, entry: TimelineEntry) -> None:
+        """An entry added outside a change made here (a captured message, a channel made, what a
+        call did): the calls it needs are queued in its transaction, in the incident's order."""
+        if self.followers is None or self.effects is None or not self.followers.wants_entries:
+            return
+        incident = await repository.get(session, entry.incident_id, for_update=True)
+        specs = await self._entry_calls(session, incident, [entry])
+        await self._queue(session, entry.incident_id, specs, snapshot=incident)
+
     # --- reading ------------------------------------------------------------------------------
 
     async def get(self, incident_id: int) -> Incident:
@@ -235,7 +277,7 @@ class IncidentService:
                 await session.flush()
                 if self.call_link is not None:
                     incident.call_url = self.call_link(incident)
-                timeline.add(
+                declared = timeline.add(
                     session,
                     incident.id,
                     EntryKind.DECLARED,
@@ -248,6 +290,9 @@ class IncidentService:
                 specs += await self._followers_calls(
                     session, incident, frozenset({"declared"}), {}, reporter.slack_id
                 )
+                if self.followers is not None and self.followers.wants_entries:
+                    await session.flush()
+                    specs += await self._entry_calls(session, incident, [declared])
                 effects = await self._queue(
                     session, incident.id, specs, origin_key=declare_key, fresh=True, snapshot=incident
                 )
@@ -375,7 +420,7 @@ class IncidentService:
                     session, incident_id, confirm, origin_key=key, snapshot=incident
                 )
                 return Change(incident, effects=unchanged)
-            for entry in entries:
+            rows = [
                 timeline.add(
                     session,
                     incident.id,
@@ -385,6 +430,8 @@ class IncidentService:
                     author_id=actor_row.id if actor_row else None,
                     data=entry.data,
                 )
+                for entry in entries
+            ]
             incident.updated_at = now
             await session.flush()
             fields = frozenset(e.field for e in entries)
@@ -399,6 +446,7 @@ class IncidentService:
             specs += await self._followers_calls(
                 session, current, fields, before, actor.slack_id if actor else None
             )
+            specs += await self._entry_calls(session, current, rows)
             effects = await self._queue(session, incident_id, specs, origin_key=key, snapshot=current)
             return Change(current, fields, effects=effects)
 
@@ -646,22 +694,22 @@ class IncidentService:
         async def apply(session: AsyncSession, incident: Incident, now: datetime) -> list[Entry]:
             author = await users.upsert(session, actor)
             owned_by = await self._assignee(session, owner) if owner is not None else author
-            session.add(
-                FollowUp(
-                    incident_id=incident.id,
-                    text=value,
-                    created_by_id=author.id,
-                    created_at=now,
-                    owner_id=owned_by.id,
-                    due_on=due,
-                )
+            added = FollowUp(
+                incident_id=incident.id,
+                text=value,
+                created_by_id=author.id,
+                created_at=now,
+                owner_id=owned_by.id,
+                due_on=due,
             )
+            session.add(added)
+            await session.flush()
             shown = f"Follow-up: {value}"
             if owner is not None and owner.slack_id != actor.slack_id:
                 shown += f" (owner <@{owner.slack_id}>)"
             if due is not None:
                 shown += f" (due {due.isoformat()})"
-            return [Entry("followup", EntryKind.FOLLOWUP, shown)]
+            return [Entry("followup", EntryKind.FOLLOWUP, shown, {"followup": added.id, "event": "created"})]
 
         return await self._change(incident_id, actor, key, apply, allow_closed=True, shown=Shown(confirm))
 
@@ -704,7 +752,8 @@ class IncidentService:
                 return []
             followup.done, followup.done_at = done, now if done else None
             verb = "done" if done else "reopened"
-            return [Entry("followup", EntryKind.FOLLOWUP, f"Follow-up {verb}: {text}")]
+            data = {"followup": followup_id, "event": verb}
+            return [Entry("followup", EntryKind.FOLLOWUP, f"Follow-up {verb}: {text}", data)]
 
         return await self._change(found.incident_id, actor, key, apply, allow_closed=True)
 
@@ -731,7 +780,7 @@ class IncidentService:
                 return []
             followup.ticket_id, followup.ticket_key, followup.ticket_url = ticket_id, ticket_key, url
             text = f"Follow-up filed in {tracker} as {ticket_key}: {found.text}"
-            data = {"followup": followup_id, "ticket": ticket_key, "url": url}
+            data = {"followup": followup_id, "event": "ticketed", "ticket": ticket_key, "url": url}
             return [Entry("followup_ticket", EntryKind.FOLLOWUP, text, data)]
 
         return await self._change(found.incident_id, None, None, apply, allow_closed=True)
@@ -750,7 +799,7 @@ class IncidentService:
                 return []
             followup.done, followup.done_at = True, now
             text = f"Follow-up done ({followup.ticket_key} is {state} in {tracker}): {found.text}"
-            return [Entry("followup", EntryKind.FOLLOWUP, text, {"followup": followup_id})]
+            return [Entry("followup", EntryKind.FOLLOWUP, text, {"followup": followup_id, "event": "done"})]
 
         return await self._change(found.incident_id, None, None, apply, allow_closed=True)
 

@@ -36,11 +36,15 @@ async def send(
     url: str,
     *,
     json_body: Any = None,
+    data: bytes | None = None,
     headers: dict[str, str] | None = None,
 ) -> Answer:
-    """Make one request; raises `TryLater` for what is worth trying again, returns any other answer."""
+    """Make one request (a JSON body, or `data` as it is); raises `TryLater` for what is worth
+    trying again, returns any other answer. Redirects are answers, never followed."""
     try:
-        async with http.request(method, url, json=json_body, headers=headers, allow_redirects=False) as reply:
+        async with http.request(
+            method, url, json=json_body, data=data, headers=headers, allow_redirects=False
+        ) as reply:
             text = await reply.text()
             answer = Answer(reply.status, _parsed(text), {k.lower(): v for k, v in reply.headers.items()})
     except TimeoutError:

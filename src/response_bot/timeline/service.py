@@ -3,7 +3,7 @@ recording what calls to other systems did (a page, a status-page update)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,10 +44,22 @@ def message_key(channel_id: str, ts: str) -> str:
     return f"msg:{channel_id}:{ts}"
 
 
+# Told of each entry this service adds, inside its transaction (to queue what it needs: a webhook).
+EntryAdded = Callable[[AsyncSession, TimelineEntry], Awaitable[None]]
+
+
 class TimelineService:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime] = utcnow, *, on_added: EntryAdded | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
+        self.on_added = on_added
+
+    async def _added(self, session: AsyncSession, entry: TimelineEntry) -> None:
+        if self.on_added is not None:
+            await session.flush()
+            await self.on_added(session, entry)
 
     async def entries(self, incident_id: int) -> list[TimelineEntry]:
         async with self._db.transaction() as session:
@@ -61,7 +73,7 @@ class TimelineService:
             async with self._db.transaction() as session:
                 if await self._by_key(session, key) is not None:
                     return False
-                repository.add(
+                entry = repository.add(
                     session,
                     incident_id,
                     EntryKind.INTEGRATION,
@@ -70,6 +82,7 @@ class TimelineService:
                     data=data,
                     source_key=key,
                 )
+                await self._added(session, entry)
                 return True
         except IntegrityError:
             return False  # recorded a moment ago by another replica making the same call
@@ -92,7 +105,7 @@ class TimelineService:
                     entry.data = {**(entry.data or {}), "sources": sorted({*sources, source})}
                 return False
             author = await users.upsert(session, UserRef(message.user_id)) if message.user_id else None
-            repository.add(
+            added = repository.add(
                 session,
                 incident_id,
                 EntryKind.MESSAGE,
@@ -101,7 +114,9 @@ class TimelineService:
                 author_id=author.id if author else None,
                 data={"sources": [source], "thread_ts": message.thread_ts},
                 source_key=message.key,
-            ).permalink = message.permalink
+            )
+            added.permalink = message.permalink
+            await self._added(session, added)
             return True
 
     async def release(self, channel_id: str, ts: str, source: str) -> bool:

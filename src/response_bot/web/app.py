@@ -55,6 +55,7 @@ def build_web_app(
     app.router.add_get("/healthz", health.handle)
     app.router.add_get("/metrics", metrics.handle)
     app.router.add_get("/", pages.index)
+    app.router.add_get("/webhooks", pages.webhooks)
     app.router.add_get(r"/incidents/{incident_id:\d+}", pages.incident)
     app.router.add_get(r"/incidents/{incident_id:\d+}/report.md", pages.report)
     app.router.add_routes(api.routes)

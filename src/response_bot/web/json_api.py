@@ -19,6 +19,8 @@ from response_bot.timeline.models import TimelineEntry
 from response_bot.users.models import User
 from response_bot.web.access import Access, filters_from, incident_id
 from response_bot.web.auth import Viewer
+from response_bot.webhooks.log import DeliveryLog
+from response_bot.webhooks.models import WebhookDelivery
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SERVICE = Viewer(None)
@@ -36,6 +38,7 @@ def incident_json(incident: Incident, doc_url: str) -> dict[str, Any]:
     return {
         "id": incident.id,
         "title": incident.title,
+        "private": incident.private,
         "status": incident.status.value,
         "severity": (
             {"level": incident.severity.value, "name": incident.severity.name.lower()}
@@ -85,10 +88,33 @@ def followup_json(followup: FollowUp) -> dict[str, Any]:
     }
 
 
+def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.message_id,
+        "endpoint": delivery.endpoint,
+        "event_type": delivery.event_type,
+        "incident_id": delivery.incident_id,
+        "state": delivery.state.value,
+        "attempts": delivery.attempts,
+        "created_at": _time(delivery.created_at),
+        "last_attempt_at": _time(delivery.last_attempt_at),
+        "last_status": delivery.last_status,
+        "last_error": delivery.last_error,
+        "next_attempt_at": _time(delivery.next_attempt_at) if delivery.state.value == "pending" else None,
+        "delivered_at": _time(delivery.delivered_at),
+    }
+
+
 class JsonApi:
     def __init__(
-        self, queries: IncidentQueries, access: Access, tokens: Sequence[str], doc_url: Callable[[int], str]
+        self,
+        queries: IncidentQueries,
+        access: Access,
+        tokens: Sequence[str],
+        doc_url: Callable[[int], str],
+        deliveries: DeliveryLog | None = None,
     ) -> None:
+        self._deliveries = deliveries
         self._queries = queries
         self._access = access
         self._tokens = [t.encode() for t in tokens]
@@ -103,6 +129,7 @@ class JsonApi:
             web.get(r"/api/v1/incidents/{incident_id:\d+}/followups", self._guard(self.followups)),
             # The first name of the same list, kept so that dashboards built on it keep working.
             web.get(r"/api/v1/incidents/{incident_id:\d+}/actions", self._guard(self.followups)),
+            web.get("/api/v1/webhooks/deliveries", self._guard(self.webhook_deliveries)),
         ]
 
     def _guard(self, handler: Handler) -> Handler:
@@ -143,6 +170,17 @@ class JsonApi:
     async def timeline(self, request: web.Request) -> web.Response:
         record = await self._access.record(SERVICE, incident_id(request))
         return web.json_response({"items": [entry_json(e) for e in record.entries]})
+
+    async def webhook_deliveries(self, request: web.Request) -> web.Response:
+        """The latest webhook deliveries (public incidents' only: tokens are not people)."""
+        if self._deliveries is None:
+            return web.json_response({"items": []})
+        try:
+            limit = min(max(int(request.query.get("limit", "100")), 1), 500)
+        except ValueError:
+            return web.json_response({"error": "limit must be a number from 1 to 500"}, status=400)
+        rows = await self._deliveries.recent((), limit=limit)
+        return web.json_response({"items": [delivery_json(d) for d in rows]})
 
     async def followups(self, request: web.Request) -> web.Response:
         record = await self._access.record(SERVICE, incident_id(request))

@@ -18,6 +18,7 @@ from response_bot.web import report
 from response_bot.web.access import Access, filters_from, incident_id
 from response_bot.web.auth import VIEWER, Viewer
 from response_bot.web.markup import mentioned_users, to_html
+from response_bot.webhooks.log import DeliveryLog
 
 
 def templates() -> jinja2.Environment:
@@ -55,7 +56,9 @@ class Pages:
         users: UserService,
         env: jinja2.Environment,
         doc_url: Callable[[int], str],
+        deliveries: DeliveryLog | None = None,
     ) -> None:
+        self._deliveries = deliveries
         self._queries = queries
         self._access = access
         self._users = users
@@ -79,6 +82,15 @@ class Pages:
             return "/?" + urlencode({**kept, "page": number})
 
         return self.render("list.html", page=page, filters=filters, page_link=page_link, viewer=viewer)
+
+    async def webhooks(self, request: web.Request) -> web.Response:
+        """The webhook delivery log (a private incident's rows only for those who may see it)."""
+        if self._deliveries is None:
+            return self.render(
+                "error.html", status=404, title="Not found", message="No webhooks are set up (WEBHOOKS)."
+            )
+        visible = await self._access.private_ids(request[VIEWER])
+        return self.render("webhooks.html", deliveries=await self._deliveries.recent(visible))
 
     async def incident(self, request: web.Request) -> web.Response:
         try:
