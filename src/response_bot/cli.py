@@ -1,4 +1,4 @@
-"""`response-bot run | migrate | check | secrets | webhooks`."""
+"""`response-bot run | migrate | check | secrets | webhooks | rules`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         "secret", help="make a signing secret for an endpoint, store it in the vault and print it"
     )
     maker.add_argument("name")
+    rules = commands.add_parser("rules", help="automation rules (RULES_FILE)")
+    rule_actions = rules.add_subparsers(dest="action", required=True, metavar="ACTION")
+    checker = rule_actions.add_parser(
+        "check", help="validate RULES_FILE; with --incident N, say which rules would fire now and why"
+    )
+    checker.add_argument("--incident", type=int, metavar="N")
     return parser
 
 
@@ -72,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _migrate(settings)
         elif args.command == "secrets":
             asyncio.run(_secrets(settings, args.action, getattr(args, "name", None)))
+        elif args.command == "rules":
+            asyncio.run(_rules_check(settings, args.incident))
         elif args.command == "webhooks":
             if args.action == "test":
                 asyncio.run(_webhook_test(settings, args.target))
@@ -245,6 +253,55 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
     if not settings.webhook_endpoints:
         lines.append("webhooks: none (WEBHOOKS)")
     return lines
+
+
+async def _rules_check(settings: Settings, incident_id: int | None) -> None:
+    """RULES_FILE is valid (loading the settings checked it), each action is possible with what is
+    set up, and, for one incident, which rules would fire now and why (not)."""
+    from datetime import UTC, datetime
+
+    from response_bot.automation.engine import Automation
+    from response_bot.crypto import FieldCipher
+    from response_bot.db.engine import Database
+    from response_bot.db.migrate import is_current
+    from response_bot.incidents.errors import IncidentNotFound
+    from response_bot.incidents.service import IncidentService
+    from response_bot.integration_setup import configure_integrations
+    from response_bot.vault.service import Vault
+
+    if not settings.rules_file:
+        raise StartupError("RULES_FILE is not set: there are no rules to check")
+    rules = settings.rules
+    db = Database(settings.database_url)
+    try:
+        from contextlib import AsyncExitStack
+
+        async with AsyncExitStack() as stack:
+            keys = settings.field_keys
+            vault = Vault(db, FieldCipher(keys) if keys else None)
+            configured = await configure_integrations(settings, vault, stack, db)
+        automation = next(o for o in configured if isinstance(o, Automation))
+        print(f"{settings.rules_file}: {len(rules)} rule{'s' if len(rules) != 1 else ''}, all valid")
+        for rule in rules:
+            actions = ", ".join(a.kind for a in rule.actions)
+            print(f"  '{rule.name}': when {rule.trigger.value}; does {actions}")
+        if incident_id is None:
+            return
+        if not await is_current(settings.database_url):
+            raise StartupError("the database schema is behind this version (`response-bot migrate`)")
+        incidents = IncidentService(db)
+        try:
+            incident = await incidents.get(incident_id)
+        except IncidentNotFound:
+            raise StartupError(f"there is no incident {incident_id}") from None
+        last = (await incidents.last_updates([incident_id])).get(incident_id)
+        now = datetime.now(UTC)
+        print(f"incident {incident_id} ({incident.title}), now:")
+        for rule in rules:
+            verdict = automation.explain(rule, incident, last, now)
+            print(f"  '{rule.name}': {'would fire' if verdict.fires else 'would not fire'}: {verdict.why}")
+    finally:
+        await db.dispose()
 
 
 async def _webhook_test(settings: Settings, target: str) -> None:

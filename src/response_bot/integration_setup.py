@@ -9,6 +9,8 @@ from dataclasses import replace
 
 import aiohttp
 
+from response_bot.automation.engine import Automation
+from response_bot.automation.rulebook import Rule
 from response_bot.db.engine import Database
 from response_bot.errors import StartupError, UserError
 from response_bot.integrations import conference, jira, linear, pagerduty, pagerduty_rest, statuspage
@@ -39,7 +41,7 @@ async def configure_integrations(
     status_page = await statuspage_config(settings, vault)
     tracker = await tracker_config(settings, vault)
     endpoints = await webhook_config(settings, vault)
-    if not any((pagerduty, rest, zoom, status_page, tracker, endpoints)):
+    if not any((pagerduty, rest, zoom, status_page, tracker, endpoints, settings.rules_file)):
         return []
     http = integration_session(settings)
     stack.push_async_callback(http.close)
@@ -53,9 +55,40 @@ async def configure_integrations(
         configured.append(Statuspage(status_page, http))
     if tracker is not None:
         configured.append(tickets(settings, tracker, http))
-    if endpoints:
-        configured.append(webhooks(settings, endpoints, http, db))
+    hooks = webhooks(settings, endpoints, http, db) if endpoints else None
+    if hooks is not None:
+        configured.append(hooks)
+    rules = settings.rules
+    if rules:
+        check_rules(rules, settings, configured)
+        configured.append(Automation(rules, settings.hours, webhooks=hooks))
     return configured
+
+
+def check_rules(rules: list[Rule], settings: Settings, configured: list[object]) -> None:
+    """Each rule's actions against what is set up: one line naming the rule and the action if
+    it asks for something that isn't."""
+    names = {e.name for e in settings.webhook_endpoints}
+    paging = any(isinstance(o, PagerDuty) and o.rest is not None for o in configured)
+    status_page = any(isinstance(o, Statuspage) for o in configured)
+    for rule in rules:
+        for number, action in enumerate(rule.actions, start=1):
+            where = f"RULES_FILE rule '{rule.name}': do[{number}]"
+            if action.kind == "page" and not paging:
+                raise StartupError(f"{where} pages, which needs PagerDuty's REST API (PAGERDUTY_API_KEY)")
+            if action.kind == "webhook" and action.target not in names:
+                raise StartupError(
+                    f"{where} sends a webhook to '{action.target}', which is not in WEBHOOKS "
+                    f"({', '.join(sorted(names)) or 'none set'})"
+                )
+            if action.kind == "statuspage" and not status_page:
+                raise StartupError(
+                    f"{where} asks about the status page, which is not set up (STATUSPAGE_PAGE_ID)"
+                )
+            if action.kind == "role" and action.target not in ("lead", *settings.roles):
+                raise StartupError(
+                    f"{where} gives the role '{action.target}': roles are lead, {', '.join(settings.roles)}"
+                )
 
 
 def webhooks(

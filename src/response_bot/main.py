@@ -29,6 +29,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from response_bot import crashpoints
+from response_bot.automation.engine import Automation
 from response_bot.crypto import FieldCipher
 from response_bot.db.base import utcnow
 from response_bot.db.engine import Database
@@ -111,6 +112,8 @@ class Core:
     timeline: TimelineService
     queries: IncidentQueries
     vault: Vault
+    # The automation rules, if RULES_FILE is set (their timed triggers are checked by the sweep).
+    automation: Automation | None = None
 
 
 @dataclass(frozen=True)
@@ -186,9 +189,8 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
     metrics = Metrics()
     db.on_statement(metrics.statement_sent)
     vault = Vault(db, FieldCipher(settings.field_keys) if settings.field_keys else None)
-    registry = loader.load(
-        settings.plugins, integrations=await configure_integrations(settings, vault, stack, db)
-    )
+    integrations = await configure_integrations(settings, vault, stack, db)
+    registry = loader.load(settings.plugins, integrations=integrations)
     ticker = Ticker(settings.duration("scheduler_tick"))
     replica = replica_name()
     notifications = Notifications(db, _plans(settings, registry))
@@ -221,6 +223,7 @@ async def start_core(settings: Settings, stack: AsyncExitStack) -> Core:
         proposals=Proposals(db),
         deliveries=Deliveries(db, settings.duration("notification_lease")),
         timeline=TimelineService(db, on_added=incidents.entry_added),
+        automation=next((i for i in integrations if isinstance(i, Automation)), None),
         queries=IncidentQueries(db),
         vault=vault,
     )
@@ -354,6 +357,8 @@ async def start_scheduling(core: Core, slack: SlackSide, stack: AsyncExitStack) 
         await core.effects.rearm_failed_setup(failed_for=max(check_after, 10 * tick))
         await core.effects.repair_declarations(auto_create_channel=settings.auto_create_channel)
         await nudges.sweep()
+        if core.automation is not None:
+            await core.automation.sweep(core.incidents, core.effects)
 
     dispatcher = Dispatcher(
         core.notifications,

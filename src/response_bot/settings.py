@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from response_bot.automation import rulebook
 from response_bot.crypto import parse_keys
 from response_bot.errors import UserError
 from response_bot.incidents.enums import Severity
@@ -142,6 +143,8 @@ class Settings(BaseSettings):
     webhooks: SecretStr = SecretStr("")
     webhook_retry_schedule: str = "5s,5m,30m,2h,5h,10h"
     webhook_retry_for: str = "24h"
+    # Automation rules: a TOML or YAML file (see automation/rulebook.py and README.md).
+    rules_file: str = ""
 
     @field_validator("slack_bot_token", "slack_app_token")
     @classmethod
@@ -307,6 +310,21 @@ class Settings(BaseSettings):
             for p in self.webhook_retry_schedule.split(",")
             if p.strip()
         )
+
+    @field_validator("rules_file")
+    @classmethod
+    def _rules_file(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                rulebook.load(value)
+            except rulebook.RulesError as error:
+                raise ValueError(f"{value} {error}") from None
+        return value
+
+    @property
+    def rules(self) -> list[rulebook.Rule]:
+        return rulebook.load(self.rules_file) if self.rules_file else []
 
     @field_validator("followup_tracker")
     @classmethod

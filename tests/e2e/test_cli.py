@@ -186,6 +186,82 @@ async def test_webhooks_secret_then_test_sends_a_signed_ping_and_check_lists_the
         await receiver.stop()
 
 
+RULES = """
+[[rule]]
+name = "Exec heads-up"
+when = "severity"
+severity = "major"
+if = { private = false }
+[[rule.do]]
+post = "#exec-incidents"
+text = "{title}"
+
+[[rule]]
+name = "No lead"
+when = "lead_missing"
+minutes = 1
+[[rule.do]]
+remind = "Who leads?"
+
+[[rule]]
+name = "Closed"
+when = "closed"
+[[rule.do]]
+remind = "Write the review."
+"""
+
+
+async def test_rules_check_validates_the_file_and_says_which_rules_would_fire_and_why(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    from datetime import UTC, datetime
+
+    from response_bot.db.engine import Database
+    from response_bot.incidents.enums import Severity
+    from response_bot.incidents.fields import IncidentFields
+    from response_bot.incidents.service import IncidentService
+    from response_bot.users.models import UserRef
+
+    (tmp_path / "rules.toml").write_text(RULES)
+    env = clean_env(**slack.env(), RULES_FILE="rules.toml")
+    assert (await run_cli("migrate", env=env, cwd=tmp_path)).code == 0
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'response.db'}")
+    try:
+        service = IncidentService(db, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+        await service.declare(IncidentFields("Checkout errors", severity=Severity.MINOR), UserRef("U0ALICE1"))
+    finally:
+        await db.dispose()
+    listed = await run_cli("rules", "check", env=env, cwd=tmp_path)
+    assert listed.code == 0, listed.stderr
+    assert "rules.toml: 3 rules, all valid" in listed.stdout
+    assert "'Exec heads-up': when severity; does post" in listed.stdout
+    explained = await run_cli("rules", "check", "--incident", "1", env=env, cwd=tmp_path)
+    assert explained.code == 0, explained.stderr
+    assert "'Exec heads-up': would not fire: its severity is below Major" in explained.stdout
+    assert "'No lead': would fire: it has had no lead for " in explained.stdout
+    assert "and its conditions hold" in explained.stdout
+    assert "'Closed': would not fire: it is open" in explained.stdout
+    missing = await run_cli("rules", "check", "--incident", "9", env=env, cwd=tmp_path)
+    assert missing.code == 1 and "there is no incident 9" in missing.stderr
+
+    (tmp_path / "rules.toml").write_text(RULES.replace("minutes = 1", 'minutes = "soon"'))
+    broken = await run_cli("rules", "check", env=env, cwd=tmp_path)
+    assert broken.code == 2
+    [line] = broken.stderr.strip().splitlines()
+    assert "RULES_FILE rules.toml rule 'No lead': `minutes` must be a whole number of minutes" in line
+    started = await run_cli("run", env=env, cwd=tmp_path)
+    assert started.code == 2 and "rule 'No lead': `minutes`" in started.stderr
+
+    (tmp_path / "rules.toml").write_text(
+        RULES + '\n[[rule]]\nname = "Hook"\nwhen = "closed"\ndo = { webhook = "ops" }\n'
+    )
+    unhooked = await run_cli("rules", "check", env=env, cwd=tmp_path)
+    assert unhooked.code == 1
+    assert "RULES_FILE rule 'Hook': do[1] sends a webhook to 'ops', which is not in WEBHOOKS (none set)" in (
+        unhooked.stderr
+    )
+
+
 async def test_check_names_a_refused_bot_token(tmp_path: Path, slack: FakeSlack) -> None:
     env = clean_env(**{**slack.env(), "SLACK_BOT_TOKEN": "xoxb-revoked-1"})
     result = await run_cli("check", env=env, cwd=tmp_path)

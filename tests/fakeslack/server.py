@@ -93,6 +93,12 @@ class FakeSlack:
 
     # --- the workspace ----------------------------------------------------------------------
 
+    def add_usergroup(self, handle: str, *members: User) -> str:
+        """A user group (@handle) with these members; its id (S…)."""
+        group_id = f"S{len(self.workspace.usergroups) + 1:08d}"
+        self.workspace.usergroups[group_id] = (handle, [m.id for m in members])
+        return group_id
+
     def add_user(
         self, name: str, *, real_name: str = "", is_bot: bool = False, deleted: bool = False
     ) -> User:

@@ -66,6 +66,8 @@ class Workspace:
         self.response_urls: dict[str, ResponseUrl] = {}
         self.ephemerals: list[Ephemeral] = []
         self.calls: list[Call] = []
+        # User groups: id (S…) -> (handle, member ids).
+        self.usergroups: dict[str, tuple[str, list[str]]] = {}
         self.trigger_ttl = 3.0
         self._emit = emit
         self.users[BOT_USER_ID] = User(BOT_USER_ID, "response", "Response", "Response", is_bot=True)

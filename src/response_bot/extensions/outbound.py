@@ -27,6 +27,7 @@ from response_bot.outcomes import GiveUp, Retry
 from response_bot.text import as_markup as escape
 from response_bot.timeline.models import TimelineEntry
 from response_bot.timeline.service import TimelineService
+from response_bot.users.models import UserRef
 
 log = logging.getLogger(__name__)
 # How long a call may wait for the incident's channel, being made in Slack's lane, to link it.
@@ -170,6 +171,7 @@ class OutboundCall:
     _say: Callable[[str, list[dict[str, Any]] | None, str | None], Awaitable[None]]
     _incidents: IncidentService
     _then: Callable[[Call], Awaitable[None]]
+    _show: Callable[[Spec], Awaitable[None]]
 
     async def with_channel(self, within: float = CHANNEL_WAIT) -> Incident:
         """The incident once its Slack channel exists, waiting up to `within` seconds for a channel
@@ -197,6 +199,27 @@ class OutboundCall:
         """Tell the incident channel (once per call, or per `once` key): Slack mrkdwn, so escape
         anything you did not write with `escape`."""
         await self._say(text, blocks, once)
+
+    async def post(self, channel: str, text: str, *, once: str) -> None:
+        """Post in another channel (`#name` or an ID; the bot must be able to post there), once per
+        `once` key: Slack mrkdwn, so escape anything you did not write."""
+        await self._show(
+            Spec(EffectKind.MESSAGE, {"channel": channel, "text": text}, dedupe_key=f"post:{once}")
+        )
+
+    async def invite(self, people: Sequence[str], *, once: str) -> None:
+        """Bring people into the incident's channel: user IDs (U…), and user groups (S… or @handle)
+        whose members are all invited; once per `once` key."""
+        users = [p for p in people if not p.startswith(("S", "@"))]
+        groups = [p for p in people if p.startswith(("S", "@"))]
+        payload = {"users": users, "groups": groups}
+        await self._show(Spec(EffectKind.INVITE_PEOPLE, payload, dedupe_key=f"invite:{once}"))
+
+    async def assign(self, role: str, slack_id: str, *, key: str) -> bool:
+        """Give a role (the lead, or one of INCIDENT_ROLES) to someone, as the bot: a change like a
+        person's, once per `key`. True if it changed who holds it."""
+        change = await self._incidents.assign(self.incident.id, role, UserRef(slack_id), actor=None, key=key)
+        return change.any
 
     async def then(self, call: Call) -> None:
         """Queue a further call that this one leads to (following up what it made, say); once."""
@@ -272,6 +295,9 @@ class Performers:
             spec = replace(call.spec(), dedupe_key=f"then:{effect.id}:{call.kind}:{call.key or ''}"[:255])
             await self._effects.queue_once(incident.id, spec)
 
+        async def show(spec: Spec) -> None:
+            await self._effects.queue_once(incident.id, spec)
+
         payload = {k: v for k, v in effect.payload.items() if k != WHAT}
         await handler(
             OutboundCall(
@@ -286,6 +312,7 @@ class Performers:
                 say,
                 self._incidents,
                 then,
+                show,
             )
         )
         return Outcome()

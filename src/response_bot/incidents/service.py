@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import case, func, select
@@ -238,6 +238,20 @@ class IncidentService:
     async def open_incidents(self, limit: int = 50) -> list[Incident]:
         async with self._db.read() as session:
             return await repository.open_incidents(session, limit)
+
+    async def last_updates(self, incident_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of these incidents last had a status update (those without one are absent)."""
+        if not incident_ids:
+            return {}
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(TimelineEntry.incident_id, func.max(TimelineEntry.occurred_at))
+                .where(
+                    TimelineEntry.incident_id.in_(list(incident_ids)), TimelineEntry.kind == EntryKind.UPDATE
+                )
+                .group_by(TimelineEntry.incident_id)
+            )
+            return {incident_id: _aware(when) for incident_id, when in rows.all() if when is not None}
 
     # --- declaring ------------------------------------------------------------------------------
 
@@ -528,11 +542,11 @@ class IncidentService:
         role: str,
         person: UserRef,
         *,
-        actor: UserRef,
+        actor: UserRef | None,
         key: str | None = None,
         confirm: Confirmation | None = None,
     ) -> Change:
-        """Give a role (the lead, or one of the configured roles) to someone."""
+        """Give a role (the lead, or one of the configured roles) to someone (`actor` None: the bot)."""
         role = role.strip().lower()
         if role not in self.roles:
             raise UnknownRole(role, self.roles)
@@ -864,3 +878,8 @@ class IncidentService:
 
 class _AlreadyAnswered(Exception):
     """A proposal someone else accepted or declined in the meantime."""
+
+
+def _aware(moment: datetime) -> datetime:
+    """A timestamp read by an aggregate (which skips the column type) as aware UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -222,6 +222,8 @@ class PagerDuty:
         incident = await call.with_channel()
         kind, target_id, name = (str(call.payload[k]) for k in ("kind", "id", "name"))
         message, by = str(call.payload.get("message") or ""), str(call.payload.get("by") or "")
+        # Who asked: a person, or a rule (RULES_FILE).
+        who = mention(by) if by else f"Rule '{escape(str(call.payload.get('rule') or 'automation'))}'"
         # One incident_key per incident: PagerDuty keeps one open incident per service with it, so a
         # retried or repeated page to a service finds the first instead of making another.
         key = dedup_key(incident)
@@ -231,11 +233,11 @@ class PagerDuty:
                 await rest.add_responders(existing, target_id, name, message)
                 number = existing.get("incident_number")
                 await call.record(
-                    f"{mention(by)} added {escape(name)} as responders in PagerDuty: {escape(message)}",
+                    f"{who} added {escape(name)} as responders in PagerDuty: {escape(message)}",
                     {"action": "responders", "pagerduty_incident": existing.get("id")},
                 )
                 await call.say(
-                    f"📟 {mention(by)} added *{escape(name)}* as responders to PagerDuty incident "
+                    f"📟 {who} added *{escape(name)}* as responders to PagerDuty incident "
                     f"#{number}: their on-call is being notified."
                 )
                 return
@@ -255,11 +257,11 @@ class PagerDuty:
         made = await rest.create_incident(body, name)
         number = made.get("incident_number")
         await call.record(
-            f"{mention(by)} paged {escape(name)} through PagerDuty: {escape(message)}",
+            f"{who} paged {escape(name)} through PagerDuty: {escape(message)}",
             {"action": "page", "pagerduty_incident": made.get("id"), "html_url": made.get("html_url")},
         )
         await call.say(
-            f"📟 {mention(by)} paged *{escape(name)}* through PagerDuty"
+            f"📟 {who} paged *{escape(name)}* through PagerDuty"
             + (f" (incident #{number})" if number else "")
             + ": their on-call is being notified."
         )

@@ -49,7 +49,7 @@ from response_bot.webhooks.models import DeliveryState
 DELIVER = "webhook.deliver"
 # Fields whose change is an `incident.updated`; the others have events of their own, or are the
 # bot's own bookkeeping (a channel, a call link, a status-page link).
-UPDATED = frozenset({"title", "summary", "impact", "lead", "role", "roles", "private"})
+UPDATED = frozenset({"title", "summary", "impact", "lead", "private"})
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Webhooks:
             events.append(("incident.closed", {}))
         if "reopened" in changed:
             events.append(("incident.reopened", {}))
-        updated = sorted(changed & UPDATED)
+        updated = sorted(changed & UPDATED | {f for f in changed if f.startswith("role:")})
         if updated:
             events.append(("incident.updated", {"changed": updated}))
         return [call for kind, extra in events for call in self._calls(incident, kind, extra)]
@@ -117,8 +117,22 @@ class Webhooks:
         calls += self._calls(incident, "timeline.entry_added", {"entry": entry_json(entry)})
         return calls
 
-    def _calls(self, incident: Incident, kind: str, extra: dict[str, Any]) -> list[Call]:
-        wanting = [e for e in self.endpoints.values() if e.wants(kind, private=incident.private)]
+    def rule_calls(self, incident: Incident, rule: str, endpoint: str, why: str) -> list[Call]:
+        """A `rule.fired` event for one endpoint, sent because a rule says so (none for a private
+        incident unless the endpoint is marked for private incidents)."""
+        chosen = self.endpoints.get(endpoint)
+        if chosen is None or (incident.private and not chosen.private):
+            return []
+        return self._calls(incident, "rule.fired", {"rule": rule, "why": why}, only=chosen)
+
+    def _calls(
+        self, incident: Incident, kind: str, extra: dict[str, Any], *, only: Endpoint | None = None
+    ) -> list[Call]:
+        wanting = (
+            [only]
+            if only
+            else [e for e in self.endpoints.values() if e.wants(kind, private=incident.private)]
+        )
         if not wanting:
             return []
         now = self._clock()

@@ -6,10 +6,20 @@ so what the fake serves is read from this file (no module adds methods by being 
 
 from __future__ import annotations
 
-from tests.fakeslack.webapi import auth, bookmarks, chat, conversations, history, reactions, users, views
+from tests.fakeslack.webapi import (
+    auth,
+    bookmarks,
+    chat,
+    conversations,
+    history,
+    reactions,
+    usergroups,
+    users,
+    views,
+)
 from tests.fakeslack.webapi.methods import Method
 
-GROUPS = (auth, chat, views, conversations, history, bookmarks, reactions, users)
+GROUPS = (auth, chat, views, conversations, history, bookmarks, reactions, users, usergroups)
 
 
 def served() -> dict[str, Method]:

@@ -19,10 +19,12 @@ from response_bot.errors import UserError
 from response_bot.incidents.channels import IncidentChannels
 from response_bot.incidents.models import Incident
 from response_bot.incidents.service import Change
+from response_bot.outcomes import GiveUp
 from response_bot.slack.blocks import channel as blocks
 from response_bot.slack.channel import naming
 from response_bot.slack.ids import MetadataEvent
 from response_bot.slack.transport.messages import find_in_history
+from response_bot.slack.workspace.channels import find_channel
 from response_bot.slack.workspace.identity import Workspace
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,35 @@ class ChannelSetup:
             people.append(incident.lead.slack_id)
         people += self._invitees
         await self.invite_people(incident.channel_id, people)
+
+    async def postable(self, name: str) -> str:
+        """The ID of a channel given by name (`#exec-incidents`), joined if it is public and the bot
+        is not in it yet; GiveUp, saying what to do, if it can't be posted in."""
+        found = await find_channel(self._client, name.lstrip("#"))
+        if found is None:
+            raise GiveUp(f"there is no channel {name}: create it, or fix the rule")
+        if not found.get("is_member"):
+            if found.get("is_private"):
+                raise GiveUp(f"{name} is private and the bot is not in it: invite the bot")
+            await self._client.conversations_join(channel=found["id"])
+        return str(found["id"])
+
+    async def group_members(self, group: str) -> list[str]:
+        """The members of a user group, by id (S…) or handle (@payments-oncall)."""
+        group_id = group
+        if group.startswith("@"):
+            listed = await self._client.usergroups_list()
+            found = [g for g in listed.get("usergroups") or [] if g.get("handle") == group[1:]]
+            if not found:
+                raise GiveUp(f"there is no user group {group}: fix the rule")
+            group_id = str(found[0]["id"])
+        try:
+            response = await self._client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as error:
+            if error.response.get("error") == "no_such_subteam":
+                raise GiveUp(f"there is no user group {group}: fix the rule") from None
+            raise
+        return [str(u) for u in response.get("users") or []]
 
     async def invite_people(self, channel_id: str, people: list[str]) -> None:
         """Bring people into the channel; whoever is in already is skipped."""

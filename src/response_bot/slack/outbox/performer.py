@@ -214,6 +214,8 @@ class SlackPerformer:
         channel = effect.payload.get("channel") or incident.channel_id
         if not channel:
             raise GiveUp(f"incident {incident.id} has no channel to post in")
+        if str(channel).startswith("#"):  # a rule's channel, by name
+            channel = await self._setup.postable(str(channel))
         posted_in, ts = await self._post(
             effect, str(channel), str(effect.payload.get("text") or ""), blocks=effect.payload.get("blocks")
         )
@@ -221,6 +223,8 @@ class SlackPerformer:
 
     async def _invite_people(self, effect: Effect, incident: Incident) -> Outcome:
         users = [str(u) for u in effect.payload.get("users") or []]
+        for group in effect.payload.get("groups") or []:
+            users += await self._setup.group_members(str(group))
         if incident.channel_id and users:
             await self._setup.invite_people(incident.channel_id, users)
         return NOTHING

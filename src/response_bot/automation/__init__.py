@@ -1,0 +1,1 @@
+"""Automation rules: a team's own process, written as a file, run by the bot."""
