@@ -252,12 +252,20 @@ async def _integrations(settings: Settings, db: Database, *, with_vault: bool) -
         lines.append(f"webhooks: {endpoint.name} → {endpoint.url} ({heard}; {private}; secret set)")
     if not settings.webhook_endpoints:
         lines.append("webhooks: none (WEBHOOKS)")
+    if settings.rules_file:
+        lines.append(
+            f"rules: {len(settings.rules)} in {settings.rules_file}, all valid "
+            "(`response-bot rules check` checks their actions against what is set up)"
+        )
+    else:
+        lines.append("rules: none (RULES_FILE)")
     return lines
 
 
 async def _rules_check(settings: Settings, incident_id: int | None) -> None:
     """RULES_FILE is valid (loading the settings checked it), each action is possible with what is
     set up, and, for one incident, which rules would fire now and why (not)."""
+    from contextlib import AsyncExitStack
     from datetime import UTC, datetime
 
     from response_bot.automation.engine import Automation
@@ -274,8 +282,6 @@ async def _rules_check(settings: Settings, incident_id: int | None) -> None:
     rules = settings.rules
     db = Database(settings.database_url)
     try:
-        from contextlib import AsyncExitStack
-
         async with AsyncExitStack() as stack:
             keys = settings.field_keys
             vault = Vault(db, FieldCipher(keys) if keys else None)

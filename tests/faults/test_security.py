@@ -56,6 +56,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "reactions.add": {"reactions:write"},
     "bookmarks.add": {"bookmarks:write"},
     "bookmarks.list": {"bookmarks:read"},
+    "usergroups.list": {"usergroups:read"},
+    "usergroups.users.list": {"usergroups:read"},
 }
 EVENT_SCOPES = {
     "app_mention": {"app_mentions:read"},
@@ -69,12 +71,16 @@ EVENT_SCOPES = {
     "group_rename": {"groups:read"},
     "app_home_opened": set(),
 }
-SPECIAL = {"apps_connections_open": "apps.connections.open", "openid_connect_token": "openid.connect.token"}
+SPECIAL = {
+    "apps_connections_open": "apps.connections.open",
+    "openid_connect_token": "openid.connect.token",
+    "usergroups_users_list": "usergroups.users.list",
+}
 
 
 def methods_the_code_calls() -> set[str]:
     found: set[str] = set()
-    pattern = re.compile(r"\.((?:auth|apps|chat|conversations|views|users|reactions|bookmarks|openid)_\w+)\(")
+    pattern = re.compile(r"\.((?:auth|apps|chat|conversations|views|users|usergroups|reactions|bookmarks|openid)_\w+)\(")
     for path in (ROOT / "src" / "response_bot").rglob("*.py"):
         text = path.read_text()
         for name in pattern.findall(text):
