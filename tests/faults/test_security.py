@@ -80,7 +80,8 @@ SPECIAL = {
 
 def methods_the_code_calls() -> set[str]:
     found: set[str] = set()
-    pattern = re.compile(r"\.((?:auth|apps|chat|conversations|views|users|usergroups|reactions|bookmarks|openid)_\w+)\(")
+    groups = "auth|apps|chat|conversations|views|users|usergroups|reactions|bookmarks|openid"
+    pattern = re.compile(rf"\.((?:{groups})_\w+)\(")
     for path in (ROOT / "src" / "response_bot").rglob("*.py"):
         text = path.read_text()
         for name in pattern.findall(text):
