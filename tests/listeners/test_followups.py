@@ -106,7 +106,7 @@ async def test_done_and_reopen_change_it_once_each_and_say_so(
     ]
 
 
-async def test_an_unreadable_due_date_or_a_bot_as_owner_is_explained_and_nothing_is_logged(
+async def test_an_unreadable_due_date_a_bot_or_a_stranger_as_owner_is_explained_and_nothing_logged(
     bot: ListeningBot, slack: FakeSlack, people: People, declared: Declared
 ) -> None:
     robot = slack.add_user("deploybot", is_bot=True)
@@ -116,6 +116,8 @@ async def test_an_unreadable_due_date_or_a_bot_as_owner_is_explained_and_nothing
     assert "fri, 3d, 2w or tomorrow" in note.text
     await command(slack, people.alice, room(declared), f"followup Add a canary <@{robot.id}>")
     await slack.wait_for_ephemeral(people.alice, lambda e: "is a bot" in e.text)
+    await command(slack, people.alice, room(declared), "followup Add a canary <@U0NOBODY1>")
+    await slack.wait_for_ephemeral(people.alice, lambda e: "U0NOBODY1" in e.text)
     assert await stored(bot) == []
 
 
