@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from response_bot import crashpoints
+from response_bot.effects.models import Effect
 from response_bot.timeline.models import EntryKind
 from tests.conftest import StartBot
 from tests.e2e.test_nudges import zone_at_noon
@@ -396,3 +398,30 @@ remind = "Critical now: bring in the owning team."
     assert await rule_entries(first) == [
         "Rule 'Critical' reminded the channel: Critical now: bring in the owning team."
     ]
+
+
+async def test_private_and_keyword_conditions_choose_which_incidents_a_rule_is_for(
+    slack: FakeSlack, people: People, start_bot: StartBot, tmp_path: Path
+) -> None:
+    path = rules(
+        tmp_path,
+        """
+[[rule]]
+name = "Security in private"
+when = "declared"
+if = { private = true, keywords = ["leak", "breach"] }
+[[rule.do]]
+remind = "Security incident: follow the breach runbook."
+""",
+    )
+    bot = await start_bot(rules_file=path, **FAST)
+    public = await declare(slack, people, "Credential leak in logs")  # not private
+    quiet = await declare(slack, people, "Slow search", private=True)  # private, no keyword
+    meant = await declare(slack, people, "Possible breach", private=True)
+    assert public.channel and quiet.channel and meant.channel
+    await slack.wait_for(lambda: posts(slack, meant.channel, "breach runbook"), timeout=10)
+    async with bot.core.db.transaction() as session:
+        fired = (await session.scalars(select(Effect.incident_id).where(Effect.kind == "rules.fire"))).all()
+    assert fired == [3]  # decided as each was declared: the others never had the rule queued
+    assert not posts(slack, public.channel, "breach runbook")
+    assert not posts(slack, quiet.channel, "breach runbook")
