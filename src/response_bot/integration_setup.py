@@ -47,7 +47,9 @@ async def configure_integrations(
     stack.push_async_callback(http.close)
     configured: list[object] = []
     if pagerduty is not None or rest is not None:
-        events = pagerduty or PagerDutyConfig("", None, settings.pagerduty_events_url)
+        events = pagerduty or PagerDutyConfig(
+            "", None, settings.pagerduty_events_url, drills_page=settings.drills_page
+        )
         configured.append(PagerDuty(events, http, PagerDutyRest(rest, http) if rest else None))
     if zoom is not None:
         configured.append(Zoom(zoom, http))
@@ -218,6 +220,7 @@ async def pagerduty_config(settings: Settings, vault: Vault) -> PagerDutyConfig 
         routing_key=key,
         auto_page_at=settings.pagerduty_auto_page_at,
         events_url=settings.pagerduty_events_url,
+        drills_page=settings.drills_page,
     )
 
 

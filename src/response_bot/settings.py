@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     webhooks: SecretStr = SecretStr("")
     webhook_retry_schedule: str = "5s,5m,30m,2h,5h,10h"
     webhook_retry_for: str = "24h"
+    # Drills page nobody for real unless this says so.
+    drills_page: bool = False
     # Automation rules: a TOML or YAML file (see automation/rulebook.py and README.md).
     rules_file: str = ""
 

@@ -66,7 +66,10 @@ async def test_each_change_is_heard_in_order_signed_and_shaped_like_the_json_api
     assert room is not None
     for text in ("sev 2", "status identified", f"lead <@{people.bob.id}>", "followup Add a canary", "close"):
         assert done(await command(slack, people.alice, room, text))
-    await slack.wait_for(lambda: "incident.closed" in receiver.types(), timeout=10)
+    # The close's own event, then the timeline entry it wrote: wait for the last of them.
+    await slack.wait_for(
+        lambda: receiver.types()[-2:] == ["incident.closed", "timeline.entry_added"], timeout=10
+    )
     types = receiver.types()
     incident_events = [t for t in types if not t.startswith("timeline.")]
     assert incident_events == [

@@ -22,6 +22,7 @@ class IncidentFields:
     lead: UserRef | None = None
     severity: Severity | None = None
     private: bool = False
+    drill: bool = False
 
     def validated(self) -> IncidentFields:
         """Trimmed copy, or `InvalidInput` naming every field that is wrong."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, SmallInteger, String, Text, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -49,6 +49,8 @@ class Incident(Base):
     headline_channel_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     headline_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Run for practice: said plainly everywhere, left out of insights and lists unless asked for.
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     channel_name: Mapped[str | None] = mapped_column(String(80), nullable=True)
     # The war room: a meeting link (fixed, from a template, or a meeting made for this incident).

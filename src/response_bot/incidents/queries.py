@@ -25,6 +25,8 @@ class Filters:
     text: str = ""
     page: int = 1
     per_page: int = 50
+    # Drills: left out ("exclude"), shown with the rest ("include") or on their own ("only").
+    drills: str = "exclude"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,10 @@ class IncidentQueries:
             statement = statement.where(Incident.severity == filters.severity)
         if filters.text.strip():
             statement = statement.where(Incident.title.ilike(_like(filters.text.strip()), escape="\\"))
+        if filters.drills == "exclude":
+            statement = statement.where(Incident.drill.is_(False))
+        elif filters.drills == "only":
+            statement = statement.where(Incident.drill.is_(True))
         return statement
 
     async def search(self, filters: Filters, private_ids: Collection[int] = ()) -> Page:

@@ -286,6 +286,7 @@ class IncidentService:
                     started_at=now,
                     declare_key=declare_key,
                     private=fields.private,
+                    drill=fields.drill,
                 )
                 session.add(incident)
                 await session.flush()

@@ -72,6 +72,8 @@ class PagerDutyConfig:
     routing_key: str  # empty: no automatic pages (the REST API may still be set up)
     auto_page_at: Severity | None
     events_url: str = "https://events.pagerduty.com"
+    # Drills page nobody unless DRILLS_PAGE says so (automatically, by `page`, or by a rule).
+    drills_page: bool = False
 
 
 def dedup_key(incident: Incident) -> str:
@@ -107,6 +109,8 @@ class PagerDuty:
         ):
             return []
         incident = change.incident
+        if incident.drill and not self.config.drills_page:
+            return []
         sent = [kind for kind in await change.calls_made(LANE) if kind in (TRIGGER, RESOLVE)]
         paged = bool(sent) and sent[-1] == TRIGGER
         if "closed" in change.changed:
@@ -163,6 +167,7 @@ class PagerDuty:
 
     @incident_command(["page"], helptext="Page through PagerDuty: page [service name] (no name: a form)")
     async def page_command(self, ctx: IncidentContext) -> None:
+        self._not_a_drill(ctx.incident)
         rest = self._rest("page")
         name = readable(ctx.args).strip()
         if not name:
@@ -178,6 +183,7 @@ class PagerDuty:
 
     @action_handler(Action.PAGERDUTY_PAGE_FORM)
     async def open_page_form(self, ctx: IncidentContext) -> None:
+        self._not_a_drill(ctx.incident)
         await self._open_form(ctx, self._rest("page"))
 
     async def _open_form(self, ctx: IncidentContext, rest: PagerDutyRest) -> None:
@@ -212,8 +218,20 @@ class PagerDuty:
         payload = {"kind": kind, "id": target_id, "name": name, "message": message, "by": ctx.actor.slack_id}
         return Call(PAGE, payload, what=f"the page to {name}")
 
+    def _not_a_drill(self, incident: Incident) -> None:
+        if incident.drill and not self.config.drills_page:
+            raise CommandError(
+                "This is a drill, so nobody is paged for real (DRILLS_PAGE=true lets drills page)."
+            )
+
     @outbound_call(PAGE)
     async def page(self, call: OutboundCall) -> None:
+        if call.incident.drill and not self.config.drills_page:
+            await call.say(
+                "🧪 A page was asked for, but this is a drill: nobody was paged (DRILLS_PAGE).",
+                once="drill-page",
+            )
+            return
         if self.rest is None:
             raise Refused(
                 "PagerDuty's REST API is no longer set up (PAGERDUTY_API_KEY), so nobody was paged."
@@ -349,6 +367,8 @@ class PagerDuty:
             if incident.private
             else incident.title
         )
+        if incident.drill:  # whoever is paged must see at once that it is practice
+            summary = f"[DRILL] {summary}"
         details: dict[str, Any] = {
             "incident": incident.id,
             "severity": severity.name.lower(),
@@ -391,9 +411,10 @@ SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 def _default_message(incident: Incident) -> str:
+    drill = "[DRILL] " if incident.drill else ""
     if incident.private:
-        return f"Private incident {incident.id}: details in Slack"
-    return f"Incident {incident.id}: {incident.title}"
+        return f"{drill}Private incident {incident.id}: details in Slack"
+    return f"{drill}Incident {incident.id}: {incident.title}"
 
 
 def _details(incident: Incident, message: str, doc_url: str) -> str:

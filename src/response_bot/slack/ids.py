@@ -56,6 +56,7 @@ class BlockId(enum.StrEnum):
     LEAD = "lead"
     SEVERITY = "severity"
     PRIVATE = "private"
+    DRILL = "drill"
     TEXT = "text"
     HEADLINE_ACTIONS = "headline_actions"
     CLOSE_CONFIRM = "close_confirm"

@@ -54,6 +54,7 @@ def filters_from(query: Mapping[str, str], *, per_page: int = 50) -> Filters:
         text=query.get("q", "")[:150],
         page=page,
         per_page=size,
+        drills=query.get("drills", "") if query.get("drills", "") in ("include", "only") else "exclude",
     )
 
 

@@ -39,6 +39,7 @@ def incident_json(incident: Incident, doc_url: str) -> dict[str, Any]:
         "id": incident.id,
         "title": incident.title,
         "private": incident.private,
+        "drill": incident.drill,
         "status": incident.status.value,
         "severity": (
             {"level": incident.severity.value, "name": incident.severity.name.lower()}

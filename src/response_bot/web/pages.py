@@ -76,7 +76,7 @@ class Pages:
         viewer: Viewer = request[VIEWER]
         filters = filters_from(request.query)
         page = await self._queries.search(filters, await self._access.private_ids(viewer))
-        kept = {k: v for k, v in request.query.items() if k in ("status", "severity", "q") and v}
+        kept = {k: v for k, v in request.query.items() if k in ("status", "severity", "q", "drills") and v}
 
         def page_link(number: int) -> str:
             return "/?" + urlencode({**kept, "page": number})

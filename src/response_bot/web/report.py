@@ -31,9 +31,15 @@ def markdown(record: IncidentRecord, names: Mapping[str, str], doc_url: str) -> 
         return to_markdown(as_markup(value), names) if value else ""
 
     severity = f"{incident.severity.label} ({incident.severity.value})" if incident.severity else "not set"
+    kind = "Drill" if incident.drill else "Incident"
     lines = [
-        f"# Incident {incident.id}: {plain(incident.title)}",
+        f"# {kind} {incident.id}: {plain(incident.title)}",
         "",
+        *(
+            ["> 🧪 **This was a drill**, run for practice: not a real incident.", ""]
+            if incident.drill
+            else []
+        ),
         f"- **Status:** {incident.status.label}",
         f"- **Severity:** {severity}",
         f"- **When:** {_when(incident)}",

@@ -19,7 +19,7 @@ TOPIC_MAX = 250
 
 def topic(incident: Incident, doc_url: str) -> str:
     """`🔍 Investigating | Payments API returning 500s | https://…` within Slack's 250 characters."""
-    head = f"{incident.status.emoji} {incident.status.label} | "
+    head = f"{'🧪 DRILL | ' if incident.drill else ''}{incident.status.emoji} {incident.status.label} | "
     tail = f" | {doc_url}"
     room = TOPIC_MAX - len(head) - len(tail)
     title = escape(incident.title)  # a title's <https://evil|Runbook> must not become a link up there
@@ -31,10 +31,13 @@ def topic(incident: Incident, doc_url: str) -> str:
 def welcome(incident: Incident, *, doc_url: str, bot_user_id: str) -> Message:
     bot = mention(bot_user_id)
     lead = mention(incident.lead.slack_id) if incident.lead else f"nobody yet: `{bot} lead` to take it"
+    kind = "Drill" if incident.drill else "Incident"
     lines = [
-        f"👋 This channel is for *Incident {incident.id}: {escape(truncate(incident.title, 150))}*.",
+        f"👋 This channel is for *{kind} {incident.id}: {escape(truncate(incident.title, 150))}*.",
         f"Reporter: {mention(incident.reporter.slack_id)} · Lead: {lead}",
     ]
+    if incident.drill:
+        lines.insert(0, "🧪 *This is a drill*, run for practice: not a real incident.")
     if incident.call_url:
         lines.append(f"📞 The call: {call_link(incident.call_url)}")
     commands = "\n".join(
@@ -52,7 +55,8 @@ def welcome(incident: Incident, *, doc_url: str, bot_user_id: str) -> Message:
         section(f"*What to do next*\n{commands}"),
         context(f"All commands: `{bot} help` (or `/incident help`) · 📄 {link(doc_url, 'Incident doc')}"),
     ]
-    return Message(f"This channel is for Incident {incident.id}: {escape(incident.title)}", blocks)
+    kind = "Drill" if incident.drill else "Incident"
+    return Message(f"This channel is for {kind} {incident.id}: {escape(incident.title)}", blocks)
 
 
 def call_note(incident: Incident) -> str:

@@ -34,7 +34,8 @@ def unknown_command(name: str, bot_user_id: str) -> str:
 def not_an_incident_channel(bot_user_id: str) -> str:
     return (
         "Incident commands work inside an incident's channel. To declare a new incident, "
-        f"type `/incident <what's happening>`; for the list of commands, `{mention(bot_user_id)} help`."
+        "type `/incident <what's happening>` (or `/incident drill <title>` to practise); for the list "
+        f"of commands, `{mention(bot_user_id)} help`."
     )
 
 

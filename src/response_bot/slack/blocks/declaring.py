@@ -14,7 +14,14 @@ PRIVATE_OPTION: Block = {
 }
 
 
-def declare(*, title: str, metadata: str) -> Block:
+DRILL_OPTION: Block = {
+    "text": plain("🧪 Drill: practice, not a real incident", 75),
+    "description": plain("Said plainly everywhere; left out of insights; nobody paged for real.", 75),
+    "value": "drill",
+}
+
+
+def declare(*, title: str, metadata: str, drill: bool = False) -> Block:
     blocks = fields(title=title.strip() or None, summary=None, impact=None, lead_id=None, severity=None)
     blocks.append(
         {
@@ -25,14 +32,28 @@ def declare(*, title: str, metadata: str) -> Block:
             "element": {"type": "checkboxes", "action_id": BlockId.PRIVATE, "options": [PRIVATE_OPTION]},
         }
     )
-    return modal(Callback.DECLARE, "Declare an incident", "Declare", blocks, metadata)
+    drill_box: Block = {"type": "checkboxes", "action_id": BlockId.DRILL, "options": [DRILL_OPTION]}
+    if drill:
+        drill_box["initial_options"] = [DRILL_OPTION]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": BlockId.DRILL,
+            "optional": True,
+            "label": plain("Drill"),
+            "element": drill_box,
+        }
+    )
+    title_text = "Declare a drill" if drill else "Declare an incident"
+    return modal(Callback.DECLARE, title_text, "Declare", blocks, metadata)
 
 
 def declared_confirmation(
     incident: Incident, *, headline_url: str | None, doc_url: str, channel_id: str | None = None
 ) -> str:
     where = link(headline_url, "headline post") if headline_url else "headline post"
-    lines = [f"Thanks for declaring *Incident {incident.id}: {escape(truncate(incident.title, 150))}* 🙏"]
+    what = "Drill" if incident.drill else "Incident"
+    lines = [f"Thanks for declaring *{what} {incident.id}: {escape(truncate(incident.title, 150))}* 🙏"]
     channel_id = channel_id or incident.channel_id
     if channel_id:
         lines.append(f"Work on it in {channel_link(channel_id)}.")

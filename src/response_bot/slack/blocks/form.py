@@ -173,6 +173,7 @@ def incident_fields(view: dict[str, Any]) -> IncidentFields:
         lead=UserRef(lead) if lead else None,
         severity=severity,
         private=checked(view, BlockId.PRIVATE, "private"),
+        drill=checked(view, BlockId.DRILL, "drill"),
     )
 
 

@@ -24,11 +24,14 @@ from response_bot.slack.blocks.text import (
 )
 from response_bot.slack.ids import Action, BlockId, Callback, MetadataEvent
 
+DRILL_NOTE = "🧪 *This is a drill*, run for practice: not a real incident."
+
 
 def headline(
     incident: Incident, *, doc_url: str, buttons: list[Block], followups: tuple[int, int] | None = None
 ) -> Message:
-    title = f"{'🔒 ' if incident.private else ''}Incident {incident.id}: {incident.title}"
+    kind = "🧪 Drill" if incident.drill else "Incident"
+    title = f"{'🔒 ' if incident.private else ''}{kind} {incident.id}: {incident.title}"
     fields = [
         f"*Status*\n{incident.status.emoji} {incident.status.label}",
         "*Severity*\n"
@@ -51,6 +54,7 @@ def headline(
         fields.append(f"*Follow-ups*\n{followups[0]} of {followups[1]} done")
     blocks: list[Block] = [
         {"type": "header", "text": plain(title, 150)},
+        *([context(DRILL_NOTE)] if incident.drill else []),
         {"type": "section", "fields": [mrkdwn(f, 2000) for f in fields]},
         context(
             f"📄 {link(doc_url, f'Incident {incident.id} doc')}"

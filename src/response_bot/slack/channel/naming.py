@@ -1,4 +1,5 @@
-"""Incident channel names: `inc-<id>-<slug of title>`, only what Slack accepts, at most 80 characters."""
+"""Incident channel names: `inc-<id>-<slug of title>` (a drill's: `drill-<id>-…`), only what Slack
+accepts, at most 80 characters."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
-def channel_name(incident_id: int, text: str, suffix: str = "") -> str:
+def channel_name(incident_id: int, text: str, suffix: str = "", *, drill: bool = False) -> str:
     """`inc-42-payments-api-returning-500s`, shortened at a word boundary to fit 80 characters."""
-    prefix = f"inc-{incident_id}"
+    kind = "drill" if drill else "inc"
+    prefix = f"{kind}-{incident_id}"
     tail = f"-{suffix}" if suffix else ""
     room = MAX_LENGTH - len(prefix) - len(tail) - 1
     words = slug(text)
-    if re.match(rf"inc-{incident_id}(-|$)", words):
+    if re.match(rf"{kind}-{incident_id}(-|$)", words):
         words = words[len(prefix) :].lstrip("-")
     if len(words) > room:
         cut = words[:room]
@@ -29,8 +31,8 @@ def channel_name(incident_id: int, text: str, suffix: str = "") -> str:
     return f"{prefix}-{words}{tail}" if words else f"{prefix}{tail}"
 
 
-def candidates(incident_id: int, text: str, attempts: int = 5) -> list[str]:
+def candidates(incident_id: int, text: str, attempts: int = 5, *, drill: bool = False) -> list[str]:
     """The name to try first, then numbered alternatives for when it is taken."""
-    return [channel_name(incident_id, text)] + [
-        channel_name(incident_id, text, str(n)) for n in range(2, attempts + 1)
+    return [channel_name(incident_id, text, drill=drill)] + [
+        channel_name(incident_id, text, str(n), drill=drill) for n in range(2, attempts + 1)
     ]

@@ -57,8 +57,8 @@ class ChannelSetup:
     async def create(self, incident: Incident, title: str, *, private: bool) -> tuple[str, str]:
         """A new channel for the incident; a taken name belongs to someone else: pick another."""
         for name in [
-            *naming.candidates(incident.id, title),
-            naming.channel_name(incident.id, title, secrets.token_hex(2)),
+            *naming.candidates(incident.id, title, drill=incident.drill),
+            naming.channel_name(incident.id, title, secrets.token_hex(2), drill=incident.drill),
         ]:
             try:
                 response = await self._client.conversations_create(name=name, is_private=private)
@@ -222,7 +222,7 @@ class ChannelSetup:
             raise UserError(f"Incident {incident.id} has no channel to rename yet.")
         if not naming.slug(wanted):
             raise UserError("Give the channel a name with some letters or digits: `rename db-failover`.")
-        name = naming.channel_name(incident.id, wanted)
+        name = naming.channel_name(incident.id, wanted, drill=incident.drill)
         try:
             await self._client.conversations_rename(channel=incident.channel_id, name=name)
         except SlackApiError as error:

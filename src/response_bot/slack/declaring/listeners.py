@@ -79,7 +79,9 @@ async def incident_slash_command(
     # Anything else declares. The modal opens before any database work: trigger_id lives three seconds.
     await ack()
     context = DeclareContext(channel_id=command.get("channel_id"), response_url=command.get("response_url"))
-    view = blocks.declare(title=readable(command.get("text", "")), metadata=context.encode())
+    drill = invocation.name == "drill"  # `/incident drill <title>`: the form starts as a drill
+    title = readable(invocation.args if drill else command.get("text", ""))
+    view = blocks.declare(title=title, metadata=context.encode(), drill=drill)
     background.spawn(client.views_open(trigger_id=command["trigger_id"], view=view), recipient)
 
 
