@@ -40,9 +40,11 @@ class Incident(Base):
     )
     reporter_id: Mapped[int] = mapped_column(ForeignKey("slack_users.id"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("slack_users.id"), nullable=True)
-    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When it first got a lead (time to acknowledge); set once, kept if the lead changes or goes.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # The business key of the submission that declared it: a retried delivery finds it again.
     declare_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)

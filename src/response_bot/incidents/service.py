@@ -284,6 +284,7 @@ class IncidentService:
                     roles=[],
                     declared_at=now,
                     started_at=now,
+                    acknowledged_at=now if lead_row is not None else None,
                     declare_key=declare_key,
                     private=fields.private,
                     drill=fields.drill,
@@ -575,6 +576,8 @@ class IncidentService:
             return []
         old = incident.lead.slack_id if incident.lead else None
         incident.lead_id, incident.lead = (user.id, user) if user else (None, None)
+        if user is not None and incident.acknowledged_at is None:
+            incident.acknowledged_at = self._clock()
         return [
             Entry("lead", EntryKind.LEAD, history.person_changed(LEAD, old, user.slack_id if user else None))
         ]
