@@ -26,7 +26,8 @@ def upgrade() -> None:
         "WHERE t.incident_id = incidents.id AND t.kind = 'lead')"
     )
     op.execute(
-        "UPDATE incidents SET acknowledged_at = declared_at WHERE acknowledged_at IS NULL AND lead_id IS NOT NULL"
+        "UPDATE incidents SET acknowledged_at = declared_at "
+        "WHERE acknowledged_at IS NULL AND lead_id IS NOT NULL"
     )
     op.create_index("ix_incidents_declared_at", "incidents", ["declared_at"])
     op.create_index("ix_followups_created_at", "followups", ["created_at"])
