@@ -41,6 +41,7 @@ from response_bot.extensions.context import Toolkit
 from response_bot.extensions.outbound import Followers, Performers, failure_note
 from response_bot.extensions.registry import Registry
 from response_bot.incidents.channels import IncidentChannels
+from response_bot.incidents.insights import Insights
 from response_bot.incidents.proposals import Proposals
 from response_bot.incidents.queries import IncidentQueries
 from response_bot.incidents.service import IncidentService
@@ -80,6 +81,7 @@ from response_bot.web.access import Access
 from response_bot.web.app import build_web_app, serve_web
 from response_bot.web.auth import Anonymous, Authenticator, OidcClient, Signer, SignInWithSlack, TrustedProxy
 from response_bot.web.health import Health
+from response_bot.web.insights import InsightsPages
 from response_bot.web.json_api import JsonApi
 from response_bot.web.metrics import Metrics
 from response_bot.web.pages import Pages, templates
@@ -334,10 +336,15 @@ async def start_web(core: Core, slack: SlackSide, stack: AsyncExitStack) -> WebS
 
     core.metrics.gauges["response_socket_connected"] = link_gauge
     deliveries = DeliveryLog(core.db) if settings.webhook_endpoints else None
+    pages = Pages(core.queries, access, slack.users, templates(), settings.incident_url, deliveries)
+    insights = InsightsPages(Insights(core.db), access, pages.render)
     app = build_web_app(
         health=Health(core.db, slack.link.is_up),
-        pages=Pages(core.queries, access, slack.users, templates(), settings.incident_url, deliveries),
-        api=JsonApi(core.queries, access, settings.api_token_list, settings.incident_url, deliveries),
+        pages=pages,
+        api=JsonApi(
+            core.queries, access, settings.api_token_list, settings.incident_url, deliveries, insights.api
+        ),
+        insights=insights,
         auth=_authenticator(settings, slack),
         metrics=core.metrics,
     )

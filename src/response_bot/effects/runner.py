@@ -169,7 +169,13 @@ class EffectRunner:
         await self.written_down()  # so each lane's head is what the database says it is
         heads = await self._effects.claim_heads(batch)
         if heads:
-            await asyncio.gather(*(self._drain_from(head) for head in heads))
+            # Claimed, not yet performed: ours, not orphans, while each waits for its lane's lock
+            # (else a `resume` holding the lock would take the same effect again, and both make it).
+            self._busy.update(head.id for head in heads)
+            try:
+                await asyncio.gather(*(self._drain_from(head) for head in heads))
+            finally:
+                self._busy.difference_update(head.id for head in heads)
             await self.written_down()
         return len(heads)
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from response_bot.db.errors import StorageError
 from response_bot.web.auth import VIEWER, Authenticator, Denied
 from response_bot.web.health import Health
+from response_bot.web.insights import InsightsPages
 from response_bot.web.json_api import JsonApi
 from response_bot.web.metrics import Metrics
 from response_bot.web.pages import Pages
@@ -27,7 +28,13 @@ OPEN_PATHS = ("/healthz", "/metrics", "/login", "/auth/callback")
 
 
 def build_web_app(
-    *, health: Health, pages: Pages, api: JsonApi, auth: Authenticator, metrics: Metrics
+    *,
+    health: Health,
+    pages: Pages,
+    api: JsonApi,
+    auth: Authenticator,
+    metrics: Metrics,
+    insights: InsightsPages,
 ) -> web.Application:
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -56,6 +63,8 @@ def build_web_app(
     app.router.add_get("/metrics", metrics.handle)
     app.router.add_get("/", pages.index)
     app.router.add_get("/webhooks", pages.webhooks)
+    app.router.add_get("/insights", insights.page)
+    app.router.add_get(r"/insights/{chart}.csv", insights.csv)
     app.router.add_get(r"/incidents/{incident_id:\d+}", pages.incident)
     app.router.add_get(r"/incidents/{incident_id:\d+}/report.md", pages.report)
     app.router.add_routes(api.routes)

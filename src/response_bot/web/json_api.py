@@ -114,8 +114,10 @@ class JsonApi:
         tokens: Sequence[str],
         doc_url: Callable[[int], str],
         deliveries: DeliveryLog | None = None,
+        insights: Handler | None = None,
     ) -> None:
         self._deliveries = deliveries
+        self._insights = insights
         self._queries = queries
         self._access = access
         self._tokens = [t.encode() for t in tokens]
@@ -131,6 +133,7 @@ class JsonApi:
             # The first name of the same list, kept so that dashboards built on it keep working.
             web.get(r"/api/v1/incidents/{incident_id:\d+}/actions", self._guard(self.followups)),
             web.get("/api/v1/webhooks/deliveries", self._guard(self.webhook_deliveries)),
+            *([web.get("/api/v1/insights", self._guard(self._insights))] if self._insights else []),
         ]
 
     def _guard(self, handler: Handler) -> Handler:
