@@ -88,3 +88,27 @@ async def test_a_query_it_cannot_read_is_a_plain_400(start_bot: StartBot, query:
     assert status == 400 and said in json.loads(body)["error"]
     status, _, _ = await bot.get("/insights/nonsense.csv")
     assert status == 404
+
+
+async def test_a_doc_page_shows_where_the_time_went_and_the_report_its_phases(
+    slack: FakeSlack, people: People, start_bot: StartBot
+) -> None:
+    bot = await start_bot()
+    declared = await declare(slack, people, "Checkout errors", severity="2")
+    assert declared.channel is not None
+    for text in ("status identified", "update Rolled back the deploy.", "close"):
+        assert done(await command(slack, people.alice, declared.channel, text))
+    _, page, _ = await bot.get("/incidents/1")
+    picture = re.search(r'<figure id="picture">(.*?)</figure>', page, re.S)
+    assert picture is not None and "<svg" in picture.group(1) and "<desc id=" in picture.group(1)
+    assert "Status: Investigating for" in picture.group(1) and "Identified for" in picture.group(1)
+    assert "Status update at" in picture.group(1)  # the update is marked
+    assert page.index('id="picture"') < page.index('id="timeline"')
+    phases = re.search(r'<table id="phases".*?<tbody>(.*?)</tbody>', page, re.S)
+    assert phases is not None and re.findall(r"<tr><td>(\w+)</td>", phases.group(1)) == [
+        "Investigating",
+        "Identified",
+    ]
+    _, report, _ = await bot.get("/incidents/1/report.md")
+    assert "## Phases\n\n| Status | From | To | Duration |\n|---|---|---|---|\n| Investigating |" in report
+    assert "\n| Identified |" in report

@@ -131,3 +131,50 @@ async def test_follow_ups_busiest_hours_and_leads(db: Database, made: IncidentSe
     assert report.followups == {WEEK1: (1, 0), WEEK2: (0, 1)}
     assert report.busiest == {(0, 10): 1, (1, 9): 1, (2, 14): 1}
     assert report.leads == [("U0BOB001", "Bob", 1), ("U0CAROL1", "Carol", 1)]  # a tie: by id
+
+
+async def test_one_incidents_phases_bands_and_marks(db: Database, made: IncidentService) -> None:
+    from response_bot.incidents.phases import bands, markers, phases
+    from response_bot.incidents.queries import IncidentQueries
+
+    queries = IncidentQueries(db)
+    a = await queries.record(1)
+    assert [(p.status, p.duration) for p in phases(a, NOW)] == [
+        (Status.INVESTIGATING, timedelta(minutes=30)),
+        (Status.IDENTIFIED, timedelta(minutes=90)),
+    ]
+    assert [(m.kind, m.at.time().isoformat()) for m in markers(a)] == [("lead", "10:10:00")]
+    b = await queries.record(2)
+    # Closed at 09:30, reopened at 10:00: the gap shows as closed; the last close ends it.
+    assert [(p.status, p.duration) for p in phases(b, NOW)] == [
+        (Status.INVESTIGATING, timedelta(minutes=30)),
+        (None, timedelta(minutes=30)),
+        (Status.INVESTIGATING, timedelta(hours=1)),
+    ]
+    c = await queries.record(3)  # open: up to now
+    assert [(p.status, p.duration) for p in phases(c, NOW)] == [(Status.INVESTIGATING, timedelta(hours=2))]
+    assert [(band.severity, band.end - band.start) for band in bands(c, NOW)] == [
+        (Severity.MINOR, timedelta(hours=2))
+    ]
+
+
+async def test_severity_bands_follow_its_changes(db: Database) -> None:
+    from response_bot.incidents.phases import bands
+    from response_bot.incidents.queries import IncidentQueries
+
+    clock = Clock()
+    service = IncidentService(db, clock=clock)
+    clock.at(2026, 11, 2, 10, 0)
+    incident = (await service.declare(IncidentFields("S"), ALICE)).incident.id
+    clock.at(2026, 11, 2, 10, 15)
+    await service.set_severity(incident, Severity.MAJOR, actor=ALICE)
+    clock.at(2026, 11, 2, 10, 45)
+    await service.set_severity(incident, Severity.CRITICAL, actor=ALICE)
+    clock.at(2026, 11, 2, 11, 0)
+    await service.close(incident, actor=ALICE)
+    record = await IncidentQueries(db).record(incident)
+    assert [(band.severity, band.end - band.start) for band in bands(record, NOW)] == [
+        (None, timedelta(minutes=15)),
+        (Severity.MAJOR, timedelta(minutes=30)),
+        (Severity.CRITICAL, timedelta(minutes=15)),
+    ]

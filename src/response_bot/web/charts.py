@@ -184,3 +184,81 @@ def hbars(
             f"{escape(format_value(value))}</text>"
         )
     return _frame(title, description, "".join(bars))
+
+
+@dataclass(frozen=True)
+class Span:
+    label: str
+    colour: str
+    start: float  # seconds from the beginning
+    end: float
+
+
+@dataclass(frozen=True)
+class Mark:
+    at: float  # seconds from the beginning
+    label: str
+    symbol: str  # a short glyph drawn at the mark
+
+
+def incident_timeline(
+    title: str,
+    description: str,
+    total: float,
+    rows: Sequence[tuple[str, Sequence[Span]]],
+    marks: Sequence[Mark],
+    format_offset: Callable[[float], str],
+) -> Markup:
+    """Bands over the incident's time (one row per kind: status, severity), marks under them."""
+    label_w, row_h, gap = 80, 34, 10
+    width = WIDTH - LEFT - RIGHT - label_w
+    height = TOP + len(rows) * (row_h + gap) + 70
+    total = max(total, 1.0)
+
+    def x(seconds: float) -> float:
+        return LEFT + label_w + width * min(max(seconds, 0.0), total) / total
+
+    parts = []
+    for r, (name, spans) in enumerate(rows):
+        y = TOP + r * (row_h + gap)
+        label_y = y + row_h * 0.62
+        parts.append(
+            f'<text x="{LEFT + label_w - 6}" y="{label_y:.1f}" font-size="12" text-anchor="end">'
+            f"{escape(name)}</text>"
+        )
+        for span in spans:
+            w = max(x(span.end) - x(span.start), 1.0)
+            when = f"{format_offset(span.start)} to {format_offset(span.end)}"
+            parts.append(
+                f'<rect x="{x(span.start):.1f}" y="{y}" width="{w:.1f}" height="{row_h}" '
+                f'fill="{span.colour}"><title>{escape(span.label)}: {escape(when)}</title></rect>'
+            )
+            if w > 60:
+                parts.append(
+                    f'<text x="{x(span.start) + 4:.1f}" y="{label_y:.1f}" font-size="11" fill="#111">'
+                    f"{escape(span.label)}</text>"
+                )
+    marks_y = TOP + len(rows) * (row_h + gap) + 8
+    parts.append(
+        f'<text x="{LEFT + label_w - 6}" y="{marks_y + 12}" font-size="12" text-anchor="end">Events</text>'
+    )
+    for mark in marks:
+        parts.append(
+            f'<text x="{x(mark.at):.1f}" y="{marks_y + 12}" font-size="13" text-anchor="middle">'
+            f"{escape(mark.symbol)}<title>{escape(mark.label)} at "
+            f"{escape(format_offset(mark.at))}</title></text>"
+        )
+    axis_y = marks_y + 40
+    for i in range(5):
+        at = total * i / 4
+        parts.append(
+            f'<text x="{x(at):.1f}" y="{axis_y}" font-size="11" text-anchor="middle" fill="#444">'
+            f"{escape(format_offset(at))}</text>"
+        )
+    n = next(_ids)
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="chart-{n}-title chart-{n}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="chart-{n}-title">{escape(title)}</title>'
+        f'<desc id="chart-{n}-desc">{escape(description)}</desc>{"".join(parts)}</svg>'
+    )

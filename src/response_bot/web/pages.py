@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
 
+from response_bot.incidents import phases
 from response_bot.incidents.enums import NO_SEVERITY_EMOJI, Severity, Status, format_duration
 from response_bot.incidents.errors import IncidentNotFound
 from response_bot.incidents.queries import IncidentQueries, IncidentRecord
@@ -18,6 +19,7 @@ from response_bot.web import report
 from response_bot.web.access import Access, filters_from, incident_id
 from response_bot.web.auth import VIEWER, Viewer
 from response_bot.web.markup import mentioned_users, to_html
+from response_bot.web.picture import LEGEND, picture
 from response_bot.webhooks.log import DeliveryLog
 
 
@@ -98,11 +100,15 @@ class Pages:
         except IncidentNotFound as error:
             return self.not_found(error)
         names = await self._users.labels(_people_in(record))
+        now = datetime.now(UTC)
         return self.render(
             "incident.html",
             record=record,
             incident=record.incident,
             names=names,
+            picture=picture(record, now),
+            legend=LEGEND,
+            phase_list=phases.phases(record, now),
             slack=lambda markup: to_html(markup, names),
             plain=lambda text: to_html(as_markup(text or ""), names),
         )

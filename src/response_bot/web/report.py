@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
+from response_bot.incidents import phases
 from response_bot.incidents.enums import format_duration
 from response_bot.incidents.models import Incident
 from response_bot.incidents.queries import IncidentRecord
@@ -61,7 +63,15 @@ def markdown(record: IncidentRecord, names: Mapping[str, str], doc_url: str) -> 
         "",
         text(incident.summary) or "_None written._",
     ]
-    lines += ["", "## Impact", "", plain(incident.impact) or "_None written._", "", "## Timeline", ""]
+    lines += ["", "## Impact", "", plain(incident.impact) or "_None written._", "", "## Phases", ""]
+    lines += ["| Status | From | To | Duration |", "|---|---|---|---|"]
+    for phase in phases.phases(record, datetime.now(UTC)):
+        status = phase.status.label if phase.status else "Closed"
+        lines.append(
+            f"| {status} | {phase.start:%Y-%m-%d %H:%M} UTC | {phase.end:%Y-%m-%d %H:%M} UTC "
+            f"| {format_duration(phase.duration)} |"
+        )
+    lines += ["", "## Timeline", ""]
     for entry in record.entries:
         stamp = entry.occurred_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         author = f" {who(entry.author.slack_id)}:" if entry.author and entry.kind is EntryKind.MESSAGE else ""
