@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install chromium clean
+.PHONY: run test lint install chromium axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,15 @@ chromium:
 		(echo "installing Chromium for the browser tests"; apt-get install -y -q chromium >/dev/null || \
 		 sudo apt-get install -y -q chromium >/dev/null)
 
+# The accessibility checks run axe-core (from npm, pinned) inside the pages the browser tests open.
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	npm install --prefix .cache/axe --silent --no-audit --no-fund axe-core@4.14.1
+
 # Most tests wait on the network and timers, so three workers share two cores well; the soak runs on
 # its own afterwards, since it loads the machine on purpose.
-test: lint chromium
+test: lint chromium axe
 	$(BIN)/pytest -n 3 -m "not soak"
 	$(BIN)/pytest -m soak
 

@@ -5,6 +5,7 @@ readers, and the page puts its numbers in a table beside it."""
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ class Series:
 def _frame(title: str, description: str, body: str, legend: Sequence[Series] = ()) -> Markup:
     n = next(_ids)
     keys = "".join(
-        f'<g transform="translate({LEFT + i * 150},{HEIGHT - 12})"><rect width="10" height="10" y="-9" '
+        f'<g transform="translate({LEFT + i * 120},{HEIGHT - 12})"><rect width="10" height="10" y="-9" '
         f'fill="{s.colour}"/><text x="14" font-size="11">{escape(s.name)}</text></g>'
         for i, s in enumerate(legend)
     )
@@ -63,8 +64,22 @@ def _axis(top: float, labels: Sequence[str], format_value: Callable[[float], str
 
 
 def _top(values: Sequence[float]) -> float:
+    """The axis's top: a round number at or above the highest value, so that its four steps are
+    round too (1, 2, 2.5 or 5 times a power of ten)."""
     highest = max(values, default=0.0)
-    return highest * 1.1 if highest > 0 else 1.0
+    if highest <= 0:
+        return 4.0
+    step = highest / 4
+    magnitude = 10.0 ** math.floor(math.log10(step))
+    for nice in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if nice * magnitude >= step:
+            return 4.0 * nice * magnitude
+    return 40.0 * magnitude
+
+
+def _count_top(values: Sequence[float]) -> float:
+    """For counts: whole-number steps."""
+    return max(4.0, math.ceil(_top(values) / 4) * 4)
 
 
 def stacked_bars(
@@ -72,9 +87,9 @@ def stacked_bars(
 ) -> Markup:
     """Bars per label, the series stacked (or side by side, `grouped`)."""
     if grouped:
-        top = _top([v or 0 for s in series for v in s.values])
+        top = _count_top([v or 0 for s in series for v in s.values])
     else:
-        top = _top([sum(s.values[i] or 0 for s in series) for i in range(len(labels))])
+        top = _count_top([sum(s.values[i] or 0 for s in series) for i in range(len(labels))])
     plot_h = HEIGHT - TOP - BOTTOM
     width = (WIDTH - LEFT - RIGHT) / max(1, len(labels))
     bars = []
@@ -96,7 +111,7 @@ def stacked_bars(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{s.colour}">'
                 f"<title>{escape(label)}: {escape(s.name)} {value:g}</title></rect>"
             )
-    return _frame(title, description, _axis(top, labels, lambda v: f"{v:.0f}") + "".join(bars), series)
+    return _frame(title, description, _axis(top, labels, lambda v: f"{v:g}") + "".join(bars), series)
 
 
 def lines(

@@ -47,6 +47,15 @@ DEFINITIONS = {
     "leads": "The people who led the most incidents declared in the period (their current lead).",
 }
 CHARTS = tuple(DEFINITIONS)
+TITLES = {
+    "declared": "Incidents declared per week",
+    "acknowledge": "Time to acknowledge",
+    "resolve": "Time to resolve",
+    "status": "Time in each status",
+    "followups": "Follow-ups opened and done",
+    "busiest": "Busiest hours of the week",
+    "leads": "Who led the most",
+}
 
 
 class BadQuery(ValueError):
@@ -329,6 +338,7 @@ class InsightsPages:
             pictures=pictures(report),
             tables=tables(report),
             definitions=DEFINITIONS,
+            titles=TITLES,
             charts=CHARTS,
             weeks_choices=WEEKS,
             query=choice.query(),
