@@ -112,3 +112,16 @@ async def test_a_doc_page_shows_where_the_time_went_and_the_report_its_phases(
     _, report, _ = await bot.get("/incidents/1/report.md")
     assert "## Phases\n\n| Status | From | To | Duration |\n|---|---|---|---|\n| Investigating |" in report
     assert "\n| Identified |" in report
+
+
+async def test_huge_numbers_and_nul_in_the_query_are_answered_not_errors(start_bot: StartBot) -> None:
+    bot = await start_bot(api_tokens=TOKEN)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    status, _, _ = await bot.get("/api/v1/incidents/99999999999999", headers=auth)
+    assert status == 404
+    status, _, _ = await bot.get("/incidents/99999999999999")
+    assert status == 404
+    status, body, _ = await bot.get("/api/v1/incidents?page=99999999999999999999&q=a%00b", headers=auth)
+    assert status == 200 and json.loads(body)["items"] == []
+    status, _, _ = await bot.get("/?page=99999999999999999999&q=%00")
+    assert status == 200

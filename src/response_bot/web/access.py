@@ -12,6 +12,11 @@ from response_bot.incidents.queries import Filters, IncidentQueries, IncidentRec
 from response_bot.incidents.visibility import MembersOf, can_see
 from response_bot.web.auth import Viewer
 
+# Incident numbers are 32-bit in the database; a bigger one is simply not an incident (404, not an
+# error from the database).
+LARGEST_ID = 2**31 - 1
+LAST_PAGE = 1_000_000
+
 
 class Access:
     def __init__(self, queries: IncidentQueries, members_of: MembersOf) -> None:
@@ -41,7 +46,7 @@ def filters_from(query: Mapping[str, str], *, per_page: int = 50) -> Filters:
     status = query.get("status", "")
     severity = query.get("severity", "")
     try:
-        page = max(1, int(query.get("page", "1")))
+        page = min(LAST_PAGE, max(1, int(query.get("page", "1"))))
     except ValueError:
         page = 1
     try:
@@ -51,7 +56,7 @@ def filters_from(query: Mapping[str, str], *, per_page: int = 50) -> Filters:
     return Filters(
         status=Status(status) if status in {s.value for s in Status} else None,
         severity=Severity(int(severity)) if severity in {"1", "2", "3", "4"} else None,
-        text=query.get("q", "")[:150],
+        text=query.get("q", "").replace("\x00", "")[:150],  # Postgres text holds no NUL
         page=page,
         per_page=size,
         drills=query.get("drills", "") if query.get("drills", "") in ("include", "only") else "exclude",
@@ -59,4 +64,7 @@ def filters_from(query: Mapping[str, str], *, per_page: int = 50) -> Filters:
 
 
 def incident_id(request: web.Request) -> int:
-    return int(request.match_info["incident_id"])
+    number = int(request.match_info["incident_id"])
+    if number > LARGEST_ID:
+        raise IncidentNotFound(number)
+    return number
